@@ -1,0 +1,22 @@
+"""Errors of the screening library. It raises them; only ``cli.py`` prints and exits."""
+
+from __future__ import annotations
+
+__all__ = ["RegionalEIAError", "ProjectError", "LocationError"]
+
+
+class RegionalEIAError(Exception):
+    """Root of every error the ``regional_eia`` package raises."""
+
+
+class ProjectError(RegionalEIAError):
+    """A project file or record is wrong: names the source, the field and what was expected."""
+
+    def __init__(self, source: object, field: str | None, why: str):
+        self.source, self.field, self.why = source, field, why
+        where = f"{source}: {field}" if field else f"{source}"
+        super().__init__(f"{where}: {why}")
+
+
+class LocationError(ProjectError):
+    """Coordinates that cannot be where they say (outside China, swapped lon/lat, wrong GK zone)."""

@@ -1,0 +1,281 @@
+"""The project a company proposes, as pydantic models (``regional-eia schema project`` exports them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from standards.units import parse_quantity, parse_unit
+
+from .errors import ProjectError
+
+__all__ = [
+    "Quantity",
+    "PHRange",
+    "Location",
+    "Wastewater",
+    "Stack",
+    "Air",
+    "Project",
+    "load_project",
+    "project_from_data",
+]
+
+
+class Quantity(BaseModel):
+    """A number with an explicit unit. Written as ``"200 mg/L"`` or ``{value: 200, unit: mg/L}``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float = Field(ge=0)
+    unit: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            value, unit = parse_quantity(data)
+            return {"value": value, "unit": unit}
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            raise ValueError(f"{data} has no unit; write it as e.g. '{data} mg/L'")
+        return data
+
+    @field_validator("unit")
+    @classmethod
+    def _known(cls, unit: str) -> str:
+        return parse_unit(unit).symbol
+
+    def to(self, unit: str) -> float:
+        from standards.units import convert
+
+        return convert(self.value, self.unit, unit)
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
+
+def _dimension(expected: str, example: str):
+    def check(q: Quantity) -> Quantity:
+        if parse_unit(q.unit).dimension != expected:
+            raise ValueError(f"{q} is not a {expected.replace('_', ' ')} (e.g. {example})")
+        return q
+
+    return check
+
+
+Flow = Annotated[Quantity, Field(description="wastewater flow, e.g. '1200 m3/d'")]
+Concentration = Annotated[Quantity, Field(description="e.g. '200 mg/L'")]
+
+
+class PHRange(BaseModel):
+    """pH is unitless and often given as a range: ``"6-9"``, ``[6, 9]`` or ``7.5``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min: float = Field(ge=0, le=14)
+    max: float = Field(ge=0, le=14)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {"min": data, "max": data}
+        if isinstance(data, (list, tuple)) and len(data) == 2:
+            return {"min": data[0], "max": data[1]}
+        if isinstance(data, str):
+            parts = data.replace("~", "-").replace("–", "-").split("-")
+            try:
+                numbers = [float(p) for p in parts if p.strip()]
+            except ValueError as exc:
+                raise ValueError(f"pH {data!r}: expected a number or a range like '6-9'") from exc
+            if len(numbers) in (1, 2):
+                return {"min": numbers[0], "max": numbers[-1]}
+            raise ValueError(f"pH {data!r}: expected a number or a range like '6-9'")
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PHRange:
+        if self.min > self.max:
+            raise ValueError(f"pH range {self.min}-{self.max} is reversed")
+        return self
+
+
+class Location(BaseModel):
+    """Where the project is: a point (lon/lat or x/y) or a site polygon (WKT or GeoJSON), with its CRS."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    crs: str | int = Field(description="EPSG code or WKT, or gcj02 (Amap/Tencent) / bd09 (Baidu)")
+    lon: float | None = None
+    lat: float | None = None
+    x: float | None = None
+    y: float | None = None
+    wkt: str | None = None
+    geojson: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Location:
+        forms = {
+            "lon/lat": self.lon is not None or self.lat is not None,
+            "x/y": self.x is not None or self.y is not None,
+            "wkt": self.wkt is not None,
+            "geojson": self.geojson is not None,
+        }
+        given = [k for k, v in forms.items() if v]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of lon/lat, x/y, wkt or geojson (got {given or 'none'})")
+        if given[0] == "lon/lat" and (self.lon is None or self.lat is None):
+            raise ValueError("a point needs both lon and lat")
+        if given[0] == "x/y" and (self.x is None or self.y is None):
+            raise ValueError("a point needs both x and y")
+        return self
+
+
+class Wastewater(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    route: Literal["direct", "indirect"] = Field(
+        description="direct: to surface water; indirect: to the park's centralised WWTP"
+    )
+    flow: Flow
+    operating_days: float | None = Field(None, gt=0, le=366, description="d/a; needed for loads in t/a")
+    effluent: dict[str, Concentration] = Field(
+        default_factory=dict, description="total-outlet concentrations by pollutant id"
+    )
+    workshop_effluent: dict[str, Concentration] = Field(
+        default_factory=dict,
+        description="workshop-outlet concentrations of first-class pollutants (第一类污染物)",
+    )
+    pH: PHRange | None = None
+    receiving_water_class: Literal["I", "II", "III", "IV", "V"] | None = Field(
+        None, description="direct dischargers outside a park's receiving water: its GB 3838 class"
+    )
+    new_outfall: bool = Field(True, description="a direct discharger opens a new outfall")
+    product_output: Quantity | None = Field(None, description="product per year, for per-product limits")
+
+    @field_validator("flow")
+    @classmethod
+    def _flow(cls, q: Quantity) -> Quantity:
+        return _dimension("flow", "'1200 m3/d'")(q)
+
+    @field_validator("effluent", "workshop_effluent")
+    @classmethod
+    def _concentrations(cls, values: dict[str, Quantity]) -> dict[str, Quantity]:
+        for key, q in values.items():
+            if key == "pH":
+                raise ValueError("give pH as wastewater.pH (a number or range), not as a concentration")
+            dim = parse_unit(q.unit).dimension
+            if dim not in ("water_concentration", "dilution_factor", "count_per_volume", "radioactivity"):
+                raise ValueError(f"{key}: {q} is not a concentration (e.g. '50 mg/L')")
+        return values
+
+
+class Stack(BaseModel):
+    """A point source (排气筒): its height and what leaves it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    height_m: float = Field(gt=0)
+    concentrations: dict[str, Quantity] = Field(default_factory=dict, description="mg/m3")
+    rates: dict[str, Quantity] = Field(default_factory=dict, description="kg/h")
+    source_type: str | None = Field(None, description="e.g. boiler, process heater")
+    fuel: Literal["coal", "oil", "gas"] | None = None
+    taller_than_buildings_within_200m_by_5m: bool = True
+
+    @field_validator("concentrations")
+    @classmethod
+    def _conc(cls, values: dict[str, Quantity]) -> dict[str, Quantity]:
+        for key, q in values.items():
+            if parse_unit(q.unit).dimension not in ("gas_concentration", "ringelmann", "gas_toxic_equivalent"):
+                raise ValueError(f"{key}: {q} is not a gas concentration (e.g. '30 mg/m3')")
+        return values
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, values: dict[str, Quantity]) -> dict[str, Quantity]:
+        for key, q in values.items():
+            _dimension("rate", "'1.2 kg/h'")(q)
+        return values
+
+
+class Air(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    emissions: dict[str, Quantity] = Field(default_factory=dict, description="annual emissions, t/a")
+    stacks: tuple[Stack, ...] = ()
+
+    @field_validator("emissions")
+    @classmethod
+    def _loads(cls, values: dict[str, Quantity]) -> dict[str, Quantity]:
+        for key, q in values.items():
+            _dimension("load", "'12 t/a'")(q)
+        return values
+
+
+def _code(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip().upper()
+        if value[:1].isdigit():  # '1713' is taken as manufacturing's C1713
+            value = "C" + value
+    return value
+
+
+class Project(BaseModel):
+    """A proposed project, as the company or its consultancy describes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str
+    industry: Annotated[str, BeforeValidator(_code), Field(pattern=r"^[A-T]\d{4}$")] = Field(
+        description="GB/T 4754-2017 industry code (4 digits, e.g. C1713)"
+    )
+    processes: tuple[str, ...] = Field((), description="process flags (e.g. dyeing, electroplating)")
+    location: Location
+    construction_start: dt.date | None = Field(None, description="planned; new-enterprise limits apply")
+    wastewater: Wastewater | None = None
+    air: Air | None = None
+    description: str | None = None
+
+
+def project_from_data(data: Any, source: str = "<project>") -> Project:
+    """Validate parsed YAML/JSON as a :class:`Project`; errors name the source and the field."""
+    if not isinstance(data, dict):
+        raise ProjectError(source, None, "expected a mapping with id:, name:, industry:, location:")
+    try:
+        return Project.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        message = err["msg"].removeprefix("Value error, ")
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ProjectError(source, field, message + more) from exc
+
+
+def load_project(path: str | Path) -> Project:
+    """Read a project file (YAML or JSON).
+
+    Examples
+    --------
+    >>> p = load_project("examples/xuancheng-dyeing-phase2-3.yaml")
+    >>> p.industry
+    'C1713'
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ProjectError(path, None, "file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise ProjectError(path, None, "project files must be UTF-8") from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ProjectError(path, None, f"cannot parse: {exc}") from exc
+    return project_from_data(data, str(path))

@@ -1,0 +1,342 @@
+"""Load the standards catalogue: the shipped data files plus a user's own, validated and flattened."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import StandardsDataError, UnknownStandardError
+from .model import (
+    AltValue,
+    Amendment,
+    Column,
+    Conditions,
+    HeightValue,
+    LimitValue,
+    Pollutant,
+    PollutantFile,
+    RangeValue,
+    StandardFile,
+    Table,
+    TextValue,
+)
+
+__all__ = ["Limit", "StandardsCatalog", "load_standards", "builtin_standards"]
+
+
+class Limit(BaseModel):
+    """One figure of one standard: a cell of a table, with everything needed to cite it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    standard: str
+    standard_number: str
+    standard_kind: str
+    medium: str
+    table: str
+    table_title_zh: str
+    column: str
+    column_label_zh: str
+    column_tags: dict[str, str]
+    item: str
+    pollutant: str
+    pollutant_zh: str
+    value: LimitValue
+    unit: str
+    monitoring_point: str | None
+    applies_to: str
+    applies_from: dt.date
+    applies_until: dt.date | None = None
+    existing_from: dt.date | None = None
+    conditions: Conditions
+    amended_by: str | None = None
+    note_zh: str | None = None
+
+    @property
+    def number(self) -> float | None:
+        """The single figure to compare a concentration with, or None for ranges, text and heights."""
+        if isinstance(self.value, (int, float)):
+            return float(self.value)
+        if isinstance(self.value, AltValue):
+            return self.value.value
+        return None
+
+    @property
+    def source(self) -> str:
+        """A citation a reviewer can find in the printed standard."""
+        text = f"{self.standard_number} {self.table} {self.column_label_zh} ({self.column})"
+        if self.amended_by:
+            text += f", as amended by {self.amended_by}"
+        return text
+
+    def json_value(self) -> tuple[float | list[float] | dict[str, float] | None, str | None]:
+        """``(value, value_text)`` in the form the JSON contract gives."""
+        value = self.value
+        if isinstance(value, (int, float)):
+            return float(value), None
+        if isinstance(value, RangeValue):
+            return [value.min, value.max], None
+        if isinstance(value, TextValue):
+            return None, value.text
+        if isinstance(value, AltValue):
+            return value.value, f"{value.alt} when {value.alt_when_en}"
+        if isinstance(value, HeightValue):
+            return {f"{h:g}": v for h, v in value.by_stack_height_m.items()}, "by stack height (m)"
+        raise TypeError(type(value))
+
+    def as_json(self) -> dict[str, Any]:
+        value, value_text = self.json_value()
+        return {
+            "standard": self.standard,
+            "standard_number": self.standard_number,
+            "table": self.table,
+            "column": self.column,
+            "column_zh": self.column_label_zh,
+            "item": self.item,
+            "pollutant": self.pollutant,
+            "pollutant_zh": self.pollutant_zh,
+            "value": value,
+            "value_text": value_text,
+            "unit": self.unit,
+            "monitoring_point": self.monitoring_point,
+            "applies_to": self.applies_to,
+            "applies_from": self.applies_from.isoformat(),
+            "conditions": self.conditions.model_dump(exclude_defaults=True, mode="json"),
+            "amended_by": self.amended_by,
+        }
+
+
+class StandardsCatalog:
+    """Every standard, amendment and pollutant the catalogue holds, and their limits flattened."""
+
+    def __init__(
+        self,
+        standards: dict[str, StandardFile],
+        amendments: list[Amendment],
+        pollutants: dict[str, Pollutant],
+    ):
+        self.standards = standards
+        self.amendments = amendments
+        self.pollutants = pollutants
+        self.limits: tuple[Limit, ...] = tuple(_flatten(standards, amendments))
+
+    def get(self, standard_id: str) -> StandardFile:
+        key = _normalise_id(standard_id)
+        for sid, std in self.standards.items():
+            if _normalise_id(sid) == key:
+                return std
+        raise UnknownStandardError(standard_id, sorted(self.standards))
+
+    def limits_of(self, standard_id: str) -> list[Limit]:
+        std = self.get(standard_id)
+        return [limit for limit in self.limits if limit.standard == std.id]
+
+    def pollutant(self, pollutant_id: str) -> Pollutant:
+        return self.pollutants[pollutant_id]
+
+    def merged(self, other: StandardsCatalog) -> StandardsCatalog:
+        """This catalogue with ``other``'s standards added (a user's local or intake standards)."""
+        clash = set(self.standards) & set(other.standards)
+        if clash:
+            raise StandardsDataError(
+                "catalogue", ", ".join(sorted(clash)), "a standard with this id is already built in"
+            )
+        return StandardsCatalog(
+            {**self.standards, **other.standards},
+            [*self.amendments, *other.amendments],
+            {**self.pollutants, **other.pollutants},
+        )
+
+
+def _normalise_id(text: str) -> str:
+    return text.replace(" ", "").replace("/", "").upper()
+
+
+def _flatten(standards: dict[str, StandardFile], amendments: list[Amendment]) -> Iterable[Limit]:
+    for std in standards.values():
+        for table in std.tables:
+            columns = {c.id: c for c in table.columns}
+            for row in table.limits:
+                for column_id, value in row.values.items():
+                    yield _limit(std, table, columns[column_id], row, value)
+    for amendment in amendments:
+        base = standards.get(amendment.amends)
+        if base is None:
+            continue
+        tables = {t.id: t for t in base.tables}
+        for change in amendment.changes:
+            table = tables[change.table]
+            row = next(r for r in table.limits if r.pollutant == change.pollutant)
+            column = next(c for c in table.columns if c.id == change.column)
+            yield _limit(base, table, column, row, change.value, amendment)
+        for table_id, rows in amendment.added_rows.items():
+            table = tables[table_id]
+            columns = {c.id: c for c in table.columns}
+            for row in rows:
+                for column_id, value in row.values.items():
+                    yield _limit(base, table, columns[column_id], row, value, amendment)
+
+
+def _limit(
+    std: StandardFile,
+    table: Table,
+    column: Column,
+    row: Any,
+    value: LimitValue,
+    amendment: Amendment | None = None,
+) -> Limit:
+    return Limit(
+        standard=std.id,
+        standard_number=std.number,
+        standard_kind=std.kind,
+        medium=std.medium,
+        table=table.id,
+        table_title_zh=table.title_zh,
+        column=column.id,
+        column_label_zh=column.label_zh,
+        column_tags=column.tags,
+        item=row.item,
+        pollutant=row.pollutant,
+        pollutant_zh=row.pollutant_zh,
+        value=value,
+        unit=row.unit,
+        monitoring_point=row.monitoring_point,
+        applies_to=table.applies_to,
+        applies_from=amendment.effective if amendment else table.applies_from,
+        applies_until=table.applies_until,
+        existing_from=table.existing_from,
+        conditions=row.conditions,
+        amended_by=amendment.id if amendment else None,
+        note_zh=row.note_zh,
+    )
+
+
+def _read_yaml(path: Path | Traversable) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise StandardsDataError(path, "YAML", str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise StandardsDataError(path, "encoding", "standards files must be UTF-8") from exc
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{loc}: {err['msg']}")
+    more = "" if exc.error_count() <= 5 else f" (and {exc.error_count() - 5} more)"
+    return "; ".join(parts) + more
+
+
+def load_standards(*folders: Path | Traversable) -> StandardsCatalog:
+    """Load every standards file under ``folders`` (``*.yaml``; pollutants under ``pollutants/``).
+
+    Parameters
+    ----------
+    folders
+        Folders (a :class:`pathlib.Path` or an importlib ``Traversable``) holding standard files,
+        amendment files (with an ``amends:`` key) and optionally a ``pollutants/`` sub-folder.
+
+    Examples
+    --------
+    >>> cat = builtin_standards()
+    >>> "GB8978-1996" in cat.standards
+    True
+    """
+    standards: dict[str, StandardFile] = {}
+    amendments: list[Amendment] = []
+    pollutants: dict[str, Pollutant] = {}
+    sources: dict[str, object] = {}
+    for folder in folders:
+        poll_dir = folder / "pollutants"
+        if poll_dir.is_dir():
+            for path in sorted(poll_dir.iterdir(), key=lambda p: p.name):
+                if not path.name.endswith(".yaml"):
+                    continue
+                try:
+                    pfile = PollutantFile.model_validate(_read_yaml(path))
+                except ValidationError as exc:
+                    raise StandardsDataError(path, "pollutants", _validation_message(exc)) from exc
+                for pol in pfile.pollutants:
+                    known = pollutants.get(pol.id)
+                    if known is not None and known != pol:
+                        raise StandardsDataError(
+                            path, pol.id, f"pollutant defined differently in {sources[pol.id]}"
+                        )
+                    pollutants[pol.id] = pol
+                    sources[pol.id] = path
+        for path in sorted(folder.iterdir(), key=lambda p: p.name):
+            if not path.name.endswith(".yaml"):
+                continue
+            data = _read_yaml(path)
+            if not isinstance(data, dict):
+                raise StandardsDataError(path, "top level", "expected a mapping")
+            model = Amendment if "amends" in data else StandardFile
+            try:
+                parsed = model.model_validate(data)
+            except ValidationError as exc:
+                raise StandardsDataError(path, str(data.get("id", "?")), _validation_message(exc)) from exc
+            if isinstance(parsed, Amendment):
+                amendments.append(parsed)
+                continue
+            if parsed.id in standards:
+                raise StandardsDataError(path, parsed.id, f"standard also defined in {sources[parsed.id]}")
+            standards[parsed.id] = parsed
+            sources[parsed.id] = path
+    _check_references(standards, amendments, pollutants, sources)
+    return StandardsCatalog(standards, amendments, pollutants)
+
+
+def _check_references(
+    standards: dict[str, StandardFile],
+    amendments: list[Amendment],
+    pollutants: dict[str, Pollutant],
+    sources: dict[str, object],
+) -> None:
+    for std in standards.values():
+        for table in std.tables:
+            for row in table.limits:
+                if row.pollutant not in pollutants:
+                    raise StandardsDataError(
+                        sources[std.id],
+                        f"{std.id} {table.id} item {row.item}",
+                        f"pollutant id {row.pollutant!r} is not in the pollutant registry "
+                        "(standards/data/pollutants/)",
+                    )
+    for amendment in amendments:
+        base = standards.get(amendment.amends)
+        if base is None:
+            raise StandardsDataError(amendment.id, "amends", f"no standard {amendment.amends!r}")
+        tables = {t.id: t for t in base.tables}
+        for change in amendment.changes:
+            table = tables.get(change.table)
+            if table is None or not any(r.pollutant == change.pollutant for r in table.limits):
+                raise StandardsDataError(
+                    amendment.id, f"{change.table} {change.pollutant}", "no such row in the base standard"
+                )
+            if not any(c.id == change.column for c in table.columns):
+                raise StandardsDataError(amendment.id, change.column, "no such column in the base table")
+        for table_id, rows in amendment.added_rows.items():
+            if table_id not in tables:
+                raise StandardsDataError(amendment.id, table_id, "no such table in the base standard")
+            for row in rows:
+                if row.pollutant not in pollutants:
+                    raise StandardsDataError(amendment.id, row.pollutant, "pollutant not in the registry")
+
+
+_DATA: Traversable = files("standards") / "data"
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_standards() -> StandardsCatalog:
+    """The standards shipped with the package (cached)."""
+    return load_standards(_DATA)

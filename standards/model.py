@@ -1,0 +1,241 @@
+"""The format of a standards data file, as pydantic models.
+
+One YAML file holds one standard (or one amendment of a standard). ``FORMAT.md`` beside the data
+describes it for people who add a local standard; these models are the authority.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .units import parse_unit
+
+__all__ = [
+    "Pollutant",
+    "PollutantFile",
+    "TextValue",
+    "RangeValue",
+    "AltValue",
+    "HeightValue",
+    "LimitValue",
+    "Column",
+    "Conditions",
+    "LimitRow",
+    "Table",
+    "StandardFile",
+    "Amendment",
+]
+
+GB4754Code = Annotated[str, Field(pattern=r"^[A-T](\d{1,4})?$")]
+"""A GB/T 4754-2017 code or prefix: a section letter and up to four digits (C, C17, C171, C1713)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Pollutant(_Frozen):
+    """A pollutant (or parameter) with one stable id shared by every standard."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_+\-().]+$")
+    zh: str
+    en: str
+    cas: str | None = None
+    abbreviation: str | None = None
+    first_class: bool = Field(
+        False, description="第一类污染物 under GB 8978-1996: sampled at the workshop outlet"
+    )
+    media: tuple[Literal["water", "air"], ...] = ("water",)
+
+
+class PollutantFile(_Frozen):
+    pollutants: tuple[Pollutant, ...]
+
+
+class TextValue(_Frozen):
+    """A figure the standard prints as text: 不得检出 (not detectable) or a dash (no figure)."""
+
+    text: str
+    not_detectable: bool = False
+    detection_limit: float | None = None
+
+    @model_validator(mode="after")
+    def _flag_not_detectable(self) -> TextValue:
+        if "不得检出" in self.text and not self.not_detectable:
+            return self.model_copy(update={"not_detectable": True})
+        return self
+
+
+class RangeValue(_Frozen):
+    """A closed range such as pH 6-9."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeValue:
+        if self.min > self.max:
+            raise ValueError(f"range min {self.min} exceeds max {self.max}")
+        return self
+
+
+class AltValue(_Frozen):
+    """A figure with an alternative under a printed condition, e.g. NH3-N 5(8): 8 when water <= 12 degC."""
+
+    value: float
+    alt: float
+    alt_when_zh: str
+    alt_when_en: str
+
+
+class HeightValue(_Frozen):
+    """A figure that depends on the stack height (GB 16297-1996 emission rates, kg/h)."""
+
+    by_stack_height_m: dict[float, float]
+
+    @field_validator("by_stack_height_m")
+    @classmethod
+    def _at_least_one(cls, value: dict[float, float]) -> dict[float, float]:
+        if not value:
+            raise ValueError("by_stack_height_m needs at least one height")
+        return dict(sorted(value.items()))
+
+
+LimitValue = Union[float, RangeValue, TextValue, AltValue, HeightValue]
+
+
+class Column(_Frozen):
+    """A column of a table: a route, grade, class or limit set, said by its tags."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="route: direct|indirect; grade: 1|2|3; class: 1A|1B|2|3|I..V; limit_set: "
+        "general|special; quantity: concentration|rate|fugitive",
+    )
+
+
+class Conditions(_Frozen):
+    """When a row applies. Empty conditions: always (within its table)."""
+
+    industries: tuple[GB4754Code, ...] = ()
+    industries_zh: str | None = Field(None, description="the industries as the standard prints them")
+    other: bool = Field(False, description="the 'other units' (其他排污单位) row of a split pollutant")
+    built_before: dt.date | None = None
+    built_from: dt.date | None = None
+    condition_zh: str | None = None
+    condition_en: str | None = None
+
+
+class LimitRow(_Frozen):
+    item: str = Field(description="序号 as printed")
+    pollutant: str
+    pollutant_zh: str = Field(description="the name as the standard prints it")
+    unit: str
+    values: dict[str, LimitValue]
+    monitoring_point: (
+        Literal[
+            "workshop_outlet",
+            "total_outlet",
+            "wwtp_outlet",
+            "stack",
+            "plant_boundary",
+            "fugitive_reference",
+            "surface_water",
+        ]
+        | None
+    ) = None
+    conditions: Conditions = Conditions()
+    note_zh: str | None = None
+    note_en: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        return parse_unit(unit).symbol
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _coerce(cls, values: object) -> object:
+        # YAML lists become ranges: pH [6, 9]
+        if isinstance(values, dict):
+            return {
+                k: ({"min": v[0], "max": v[1]} if isinstance(v, list) and len(v) == 2 else v)
+                for k, v in values.items()
+            }
+        return values
+
+
+class Table(_Frozen):
+    id: str = Field(description="as printed, e.g. 表2")
+    title_zh: str
+    title_en: str
+    applies_to: Literal["new", "existing", "all"] = "all"
+    applies_from: dt.date
+    applies_until: dt.date | None = None
+    existing_from: dt.date | None = Field(
+        None, description="from this date the table applies to existing enterprises too"
+    )
+    columns: tuple[Column, ...]
+    limits: tuple[LimitRow, ...]
+    notes_zh: str | None = None
+    notes_en: str | None = None
+
+    @model_validator(mode="after")
+    def _values_name_columns(self) -> Table:
+        known = {c.id for c in self.columns}
+        for row in self.limits:
+            unknown = set(row.values) - known
+            if unknown:
+                raise ValueError(
+                    f"row {row.item} ({row.pollutant}) names columns {sorted(unknown)}; "
+                    f"the table's columns are {sorted(known)}"
+                )
+        return self
+
+
+class StandardFile(_Frozen):
+    """One standard as published: its metadata and the tables transcribed from its text."""
+
+    id: str = Field(pattern=r"^[A-Z]+[0-9./A-Z]*-[0-9]{4}$", description="e.g. GB4287-2012")
+    number: str = Field(description="as printed, e.g. GB 4287-2012")
+    title_zh: str
+    title_en: str
+    medium: Literal["water", "air", "water_quality"]
+    kind: Literal["integrated", "industry", "wwtp", "quality", "local", "intake"]
+    issued: dt.date | None = None
+    effective: dt.date
+    industries: tuple[GB4754Code, ...] = Field(
+        (), description="GB/T 4754-2017 codes or prefixes the standard covers (industry standards)"
+    )
+    area: str | None = Field(None, description="local standards: the area (e.g. 安徽省 / Anhui)")
+    source: str = Field(description="the text the figures were read from, and how")
+    transcription: str | None = Field(None, description="who read it and how it was checked")
+    gaps: tuple[str, ...] = Field((), description="figures of the named tables not transcribed, and why")
+    tables: tuple[Table, ...]
+
+
+class ColumnChange(_Frozen):
+    table: str
+    pollutant: str
+    column: str
+    value: LimitValue
+    item: str | None = None
+
+
+class Amendment(_Frozen):
+    """A dated amendment (修改单): new figures that apply from its date, the original ones before."""
+
+    id: str
+    amends: str
+    title_zh: str
+    title_en: str
+    effective: dt.date
+    source: str
+    changes: tuple[ColumnChange, ...] = ()
+    added_rows: dict[str, tuple[LimitRow, ...]] = Field(default_factory=dict)

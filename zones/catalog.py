@@ -1,0 +1,495 @@
+"""Load a zone catalogue: ``catalog.yaml`` plus the geometry files it names.
+
+A loaded :class:`Catalog` holds every zone's geometry in a metric CRS (the zone's own Gauss-Kruger
+projection when it was surveyed in one, otherwise the CGCS2000 3-degree zone of its centroid), grouped
+by that CRS with one STRtree per group, so that screening many projects is a few vectorised queries.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+import yaml
+from pydantic import ValidationError
+from pyproj import CRS
+
+from standards import StandardsCatalog, StandardsError, builtin_standards, load_standards
+
+from .crs import WGS84, metric_crs_for, parse_crs, transformer
+from .errors import CatalogError, CRSError, GeometryError
+from .model import (
+    AccessList,
+    CatalogSpec,
+    ControlUnitSpec,
+    GeometryRef,
+    ParkSpec,
+    ProtectedSpec,
+    ReceptorSpec,
+    Setback,
+    ZoneLayer,
+    ZoneSpec,
+)
+
+__all__ = ["Catalog", "SpatialGroup", "load_catalog", "demo_catalog", "DEMO_PATH"]
+
+DEMO_PATH: Traversable = files("zones") / "demo"
+POLYGONAL_KINDS = ("park", "control_unit", "red_line", "water_source")
+_CLASS_NAMES = {"优先保护": "priority", "重点管控": "key", "一般管控": "general"}
+
+
+@dataclass(frozen=True)
+class SpatialGroup:
+    """The zones measured in one metric CRS, with an STRtree over their geometries."""
+
+    crs: CRS
+    zone_ids: np.ndarray
+    kinds: np.ndarray
+    geometries: np.ndarray
+    reach_m: np.ndarray
+    tree: shapely.STRtree
+    bounds_wgs84: tuple[float, float, float, float]
+
+
+@dataclass
+class Catalog:
+    """A loaded, validated zone catalogue. Build it with :func:`load_catalog`."""
+
+    spec: CatalogSpec
+    source: str
+    zones: gpd.GeoDataFrame
+    groups: list[SpatialGroup]
+    parks: dict[str, ZoneSpec]
+    control_units: dict[str, ControlUnitSpec]
+    protected: dict[str, ProtectedSpec]
+    receptors: dict[str, ReceptorSpec]
+    names: dict[str, str]
+    standards: StandardsCatalog
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def park(self, zone_id: str) -> ParkSpec:
+        spec = self.parks[zone_id].park
+        assert spec is not None
+        return spec
+
+    def access_for_unit(self, zone_id: str) -> AccessList:
+        """The unit's own access list, with its class's catalogue-wide list appended."""
+        unit = self.control_units[zone_id]
+        shared = self.spec.control_unit_access.get(unit.unit_class)
+        if shared is None:
+            return unit.access
+        return AccessList(
+            prohibited=unit.access.prohibited + shared.prohibited,
+            restricted=unit.access.restricted + shared.restricted,
+            encouraged=unit.access.encouraged + shared.encouraged,
+            spatial_layout=unit.access.spatial_layout + shared.spatial_layout,
+            emission_control=unit.access.emission_control + shared.emission_control,
+            risk_prevention=unit.access.risk_prevention + shared.risk_prevention,
+            resource_efficiency=unit.access.resource_efficiency + shared.resource_efficiency,
+        )
+
+    @property
+    def max_buffer_m(self) -> float:
+        """The largest distance at which any zone can still produce a finding."""
+        return float(self.zones["reach_m"].max()) if len(self.zones) else 0.0
+
+
+def load_catalog(path: str | Path | Traversable | None = None) -> Catalog:
+    """Load and validate a catalogue folder (or its ``catalog.yaml``); ``None`` loads the demo.
+
+    Parameters
+    ----------
+    path
+        A folder holding ``catalog.yaml``, the YAML file itself, or ``None`` for the built-in demo.
+
+    Returns
+    -------
+    Catalog
+        Zones in metric CRSs with spatial indexes, zone attributes, and the standards catalogue
+        (built-in standards plus the catalogue's own ``standards:`` folder).
+
+    Raises
+    ------
+    CatalogError
+        Naming the file, the zone and the field, for a bad YAML, a missing file or feature, a
+        geometry without CRS, or an invalid geometry the catalogue did not ask to repair.
+
+    Examples
+    --------
+    >>> cat = load_catalog()
+    >>> sorted(cat.parks)[:2]
+    ['fuyang-coal-chem', 'langxi-edz']
+    """
+    if path is None:
+        return demo_catalog()
+    root, yaml_path = _resolve(path)
+    spec = _read_spec(yaml_path)
+    return _build(spec, root, str(yaml_path))
+
+
+@functools.lru_cache(maxsize=1)
+def demo_catalog() -> Catalog:
+    """The embedded demo catalogue (cached)."""
+    yaml_path = DEMO_PATH / "catalog.yaml"
+    return _build(_read_spec(yaml_path), DEMO_PATH, "demo:catalog.yaml")
+
+
+def _resolve(path: str | Path | Traversable) -> tuple[Path | Traversable, Path | Traversable]:
+    if isinstance(path, str):
+        path = Path(path)
+    if path.is_dir():
+        return path, path / "catalog.yaml"
+    if path.is_file():
+        parent = path.parent if isinstance(path, Path) else path
+        return parent, path
+    raise CatalogError(path, None, None, "no such catalogue (expected a folder with catalog.yaml)")
+
+
+def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
+    if not yaml_path.is_file():
+        raise CatalogError(yaml_path, None, None, "catalog.yaml not found")
+    try:
+        data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(yaml_path, None, None, f"not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError(yaml_path, None, None, "catalog.yaml must be UTF-8") from exc
+    if not isinstance(data, dict):
+        raise CatalogError(yaml_path, None, None, "expected a mapping with name: and zones:")
+    try:
+        return CatalogSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        zone_id = None
+        if len(loc) >= 2 and loc[0] == "zones" and isinstance(loc[1], int):
+            zones = data.get("zones") or []
+            if loc[1] < len(zones) and isinstance(zones[loc[1]], dict):
+                zone_id = str(zones[loc[1]].get("id", f"#{loc[1] + 1}"))
+            loc = loc[2:]
+        field_name = ".".join(str(p) for p in loc) or None
+        more = f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
+        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg']}{more}") from exc
+
+
+# --- geometry --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _real_path(root: Path | Traversable, name: str) -> Iterator[Path]:
+    target = root / name
+    if isinstance(target, Path):
+        yield target
+    else:
+        with as_file(target) as real:
+            yield real
+
+
+class _FileCache:
+    """Reads each (file, layer, encoding) once, translating pyogrio's errors."""
+
+    def __init__(self, root: Path | Traversable, default_crs: Any):
+        self.root = root
+        self.default_crs = default_crs
+        self._frames: dict[tuple[str, str | None, str | None], gpd.GeoDataFrame] = {}
+
+    def read(self, name: str, layer: str | None, encoding: str | None, crs: Any, zone_id: str | None):
+        key = (name, layer, encoding)
+        if key not in self._frames:
+            with _real_path(self.root, name) as real:
+                if not real.exists():
+                    raise CatalogError(self.root / name, zone_id, "geometry.file", "file not found")
+                try:
+                    frame = gpd.read_file(real, layer=layer, encoding=encoding, engine="pyogrio")
+                except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+                    raise CatalogError(real, zone_id, "geometry.layer" if layer else "geometry.file", str(exc)) from exc
+                except (UnicodeDecodeError, LookupError) as exc:
+                    raise CatalogError(real, zone_id, "geometry.encoding", f"cannot decode attributes: {exc}") from exc
+            declared = crs if crs is not None else self.default_crs
+            if frame.crs is None:
+                if declared is None:
+                    raise CatalogError(
+                        real, zone_id, "crs", "the file declares no CRS; state it with crs: in the catalogue"
+                    )
+                frame = frame.set_crs(_as_crs(declared, real, zone_id))
+            elif crs is not None and not frame.crs.equals(_as_crs(crs, real, zone_id)):
+                raise CatalogError(
+                    real, zone_id, "crs", f"catalogue says {crs} but the file declares {frame.crs.to_string()}"
+                )
+            self._frames[key] = frame
+        return self._frames[key]
+
+
+def _as_crs(spec: Any, path: object, zone_id: str | None) -> CRS:
+    try:
+        crs = parse_crs(spec)
+    except CRSError as exc:
+        raise CatalogError(path, zone_id, "crs", exc.why) from exc
+    if isinstance(crs, str):
+        raise CatalogError(path, zone_id, "crs", f"{crs} is a web-map offset, not a survey CRS; use EPSG codes")
+    return crs
+
+
+def _zone_geometry(zone: ZoneSpec, ref: GeometryRef, cache: _FileCache, yaml_src: str):
+    if ref.file is not None:
+        frame = cache.read(ref.file, ref.layer, ref.encoding, ref.crs, zone.id)
+        if ref.id_field not in frame.columns:
+            raise CatalogError(
+                ref.file, zone.id, "geometry.id_field",
+                f"no attribute {ref.id_field!r}; the layer has {', '.join(map(str, frame.columns[:-1]))}",
+            )
+        wanted = ref.id or zone.id
+        hits = frame[frame[ref.id_field].astype(str) == wanted]
+        if len(hits) != 1:
+            why = "no feature" if hits.empty else f"{len(hits)} features"
+            raise CatalogError(ref.file, zone.id, "geometry.id", f"{why} with {ref.id_field} = {wanted!r}")
+        return hits.geometry.iloc[0], frame.crs, ref.file
+    crs = _as_crs(ref.crs, yaml_src, zone.id)
+    try:
+        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else shapely.geometry.shape(ref.geojson)
+    except (shapely.errors.GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {exc}") from exc
+    return geom, crs, yaml_src
+
+
+# --- building the catalogue ------------------------------------------------------------------------
+
+
+def _build(spec: CatalogSpec, root: Path | Traversable, source: str) -> Catalog:
+    cache = _FileCache(root, spec.crs)
+    rows: list[dict[str, Any]] = []
+    parks: dict[str, ZoneSpec] = {}
+    units: dict[str, ControlUnitSpec] = {}
+    protected: dict[str, ProtectedSpec] = {}
+    receptors: dict[str, ReceptorSpec] = {}
+    names: dict[str, str] = {}
+
+    for zone in spec.zones:
+        geom, crs, origin = _zone_geometry(zone, zone.geometry, cache, source)
+        rows.append({"zone_id": zone.id, "kind": zone.kind, "geometry": geom, "crs": crs, "origin": origin})
+        names[zone.id] = zone.name
+        if zone.kind == "park":
+            parks[zone.id] = zone
+        elif zone.kind == "control_unit":
+            units[zone.id] = zone.control_unit
+        elif zone.kind in ("red_line", "water_source"):
+            protected[zone.id] = zone.protected or ProtectedSpec()
+        else:
+            receptors[zone.id] = zone.receptor
+
+    for layer in spec.layers:
+        rows.extend(_layer_rows(layer, cache, names, units, protected, receptors))
+
+    if not rows:
+        raise CatalogError(source, None, "zones", "the catalogue has no zones")
+    ids = [r["zone_id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise CatalogError(source, dup, "id", "zone id appears twice (in zones: or a layer)")
+
+    warnings: list[str] = []
+    zones = _to_metric(rows, spec.repair_invalid, warnings)
+    zones["reach_m"] = _reach(zones, protected, receptors)
+    groups = _spatial_groups(zones)
+    standards = builtin_standards()
+    if spec.standards:
+        try:
+            extra = load_standards(files("standards") / "data", _as_traversable(root, spec.standards))
+            own = {k: v for k, v in extra.standards.items() if k not in standards.standards}
+            standards = standards.merged(StandardsCatalog(own, [], extra.pollutants))
+        except StandardsError as exc:
+            raise CatalogError(source, None, "standards", str(exc)) from exc
+    catalog = Catalog(
+        spec=spec, source=source, zones=zones, groups=groups, parks=parks, control_units=units,
+        protected=protected, receptors=receptors, names=names, standards=standards, warnings=warnings,
+    )
+    _check_references(catalog)
+    return catalog
+
+
+def _as_traversable(root: Path | Traversable, name: str) -> Path | Traversable:
+    target = root / name
+    if not target.is_dir():
+        raise CatalogError(target, None, "standards", "folder not found")
+    return target
+
+
+def _layer_rows(layer: ZoneLayer, cache, names, units, protected, receptors) -> list[dict[str, Any]]:
+    frame = cache.read(layer.file, layer.layer, layer.encoding, layer.crs, None)
+    needed = [layer.id_field, layer.name_field, layer.code_field, layer.class_field, layer.type_field]
+    missing = [f for f in needed if f is not None and f not in frame.columns]
+    if missing:
+        raise CatalogError(layer.file, None, f"layers.{missing[0]}", f"no attribute {missing[0]!r} in the layer")
+    rows = []
+    geometry_column = frame.geometry.name
+    for position, attrs in enumerate(frame.to_dict("records")):
+        zone_id = str(attrs[layer.id_field])
+        names[zone_id] = str(attrs[layer.name_field]) if layer.name_field else zone_id
+        where = f"feature {position + 1} ({layer.id_field}={zone_id})"
+        try:
+            if layer.kind == "control_unit":
+                raw_class = str(attrs[layer.class_field]) if layer.class_field else "general"
+                units[zone_id] = ControlUnitSpec.model_validate(
+                    {"code": str(attrs[layer.code_field]) if layer.code_field else zone_id,
+                     "class": _CLASS_NAMES.get(raw_class, raw_class)}
+                )
+            elif layer.kind == "receptor":
+                if not layer.setbacks:
+                    raise ValueError("a receptor layer needs setbacks:")
+                kind = str(attrs[layer.type_field]) if layer.type_field else "other"
+                receptors[zone_id] = ReceptorSpec.model_validate({"type": kind, "setbacks": layer.setbacks})
+            else:
+                protected[zone_id] = ProtectedSpec(buffer_m=layer.buffer_m)
+        except (ValidationError, ValueError) as exc:
+            why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise CatalogError(layer.file, zone_id, where, why) from exc
+        rows.append({"zone_id": zone_id, "kind": layer.kind, "geometry": attrs[geometry_column],
+                     "crs": frame.crs, "origin": layer.file})
+    return rows
+
+
+def _to_metric(rows: list[dict[str, Any]], repair: bool, warnings: list[str]) -> gpd.GeoDataFrame:
+    """Validate geometries and project each zone into its metric CRS (vectorised per source CRS)."""
+    geoms = np.array([r["geometry"] for r in rows], dtype=object)
+    for i, row in enumerate(rows):
+        if geoms[i] is None or shapely.is_empty(geoms[i]):
+            raise GeometryError(row["origin"], row["zone_id"], "geometry", "empty or missing geometry")
+        if row["kind"] in POLYGONAL_KINDS and shapely.get_type_id(geoms[i]) not in (3, 6):
+            raise GeometryError(
+                row["origin"], row["zone_id"], "geometry",
+                f"a {row['kind']} must be a polygon; got {geoms[i].geom_type}",
+            )
+    valid = shapely.is_valid(geoms)
+    for i in np.flatnonzero(~valid):
+        reason = shapely.is_valid_reason(geoms[i])
+        row = rows[i]
+        if not repair:
+            raise GeometryError(
+                row["origin"], row["zone_id"], "geometry",
+                f"invalid geometry ({reason}); fix it, or set repair_invalid: true to repair it",
+            )
+        fixed = shapely.make_valid(geoms[i])
+        if row["kind"] in POLYGONAL_KINDS:
+            fixed = shapely.union_all([g for g in shapely.get_parts(fixed) if shapely.get_type_id(g) in (3, 6)])
+        warnings.append(f"{row['origin']}: zone {row['zone_id']}: repaired invalid geometry ({reason})")
+        geoms[i] = fixed
+
+    wgs = np.empty(len(rows), dtype=object)
+    by_crs: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_crs.setdefault(row["crs"].to_wkt(), []).append(i)
+    for indices in by_crs.values():
+        crs = rows[indices[0]]["crs"]
+        idx = np.array(indices)
+        wgs[idx] = _reproject(geoms[idx], crs, WGS84)
+    lon = shapely.get_x(shapely.centroid(wgs))
+    _check_in_china(rows, wgs)
+
+    metric_crs = [metric_crs_for(row["crs"], lon[i]) for i, row in enumerate(rows)]
+    metric = np.empty(len(rows), dtype=object)
+    groups: dict[str, list[int]] = {}
+    for i, crs in enumerate(metric_crs):
+        groups.setdefault(crs.to_wkt(), []).append(i)
+    for indices in groups.values():
+        idx = np.array(indices)
+        target = metric_crs[indices[0]]
+        same_source = [i for i in indices if rows[i]["crs"].equals(target)]
+        metric[idx] = _reproject(wgs[idx], WGS84, target)
+        if same_source:  # surveyed in this CRS: keep the original coordinates untouched
+            metric[np.array(same_source)] = geoms[np.array(same_source)]
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": [r["zone_id"] for r in rows],
+            "kind": [r["kind"] for r in rows],
+            "metric_epsg": [c.to_epsg() for c in metric_crs],
+            "metric_geometry": metric,
+            "source": [r["origin"] for r in rows],
+        },
+        geometry=gpd.GeoSeries(wgs, crs=WGS84),
+    ).set_index("zone_id", drop=False)
+
+
+def _reproject(geoms: np.ndarray, src: CRS, dst: CRS) -> np.ndarray:
+    if src.equals(dst):
+        return geoms
+    tr = transformer(src, dst)
+    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def _check_in_china(rows: list[dict[str, Any]], wgs: np.ndarray) -> None:
+    bounds = shapely.bounds(wgs)
+    bad = (bounds[:, 0] < 73) | (bounds[:, 2] > 136) | (bounds[:, 1] < 3) | (bounds[:, 3] > 54) | np.isnan(bounds).any(axis=1)
+    for i in np.flatnonzero(bad):
+        row = rows[i]
+        raise CatalogError(
+            row["origin"], row["zone_id"], "crs",
+            f"in {row['crs'].name} the geometry lies outside China (lon/lat bounds "
+            f"{np.round(bounds[i], 3).tolist()}); the CRS is probably wrong (zone number in the false "
+            "easting? EPSG:4513-4533 have it, 4534-4554 do not)",
+        )
+
+
+def _reach(zones: gpd.GeoDataFrame, protected, receptors) -> np.ndarray:
+    """How far from each zone a site can still produce a finding (0: only by touching it)."""
+    reach = np.zeros(len(zones))
+    for i, (zone_id, kind) in enumerate(zip(zones["zone_id"], zones["kind"])):
+        if kind in ("red_line", "water_source"):
+            reach[i] = protected[zone_id].buffer_m
+        elif kind == "receptor":
+            reach[i] = max(s.distance_m for s in receptors[zone_id].setbacks)
+    return reach
+
+
+def _spatial_groups(zones: gpd.GeoDataFrame) -> list[SpatialGroup]:
+    groups = []
+    for epsg, part in zones.groupby("metric_epsg", sort=True):
+        geoms = part["metric_geometry"].to_numpy()
+        groups.append(
+            SpatialGroup(
+                crs=CRS.from_epsg(int(epsg)),
+                zone_ids=part["zone_id"].to_numpy(),
+                kinds=part["kind"].to_numpy(),
+                geometries=geoms,
+                reach_m=part["reach_m"].to_numpy(dtype=float),
+                tree=shapely.STRtree(geoms),
+                bounds_wgs84=tuple(part.geometry.total_bounds),
+            )
+        )
+    return groups
+
+
+def _check_references(catalog: Catalog) -> None:
+    known = catalog.standards
+    for zone_id, zone in catalog.parks.items():
+        park = zone.park
+        for cap in park.caps:
+            if cap.metric != "wastewater" and cap.metric not in known.pollutants:
+                raise CatalogError(catalog.source, zone_id, "park.caps.metric", f"unknown pollutant {cap.metric!r}")
+        for offset in park.offsets:
+            if offset.pollutant not in known.pollutants:
+                raise CatalogError(catalog.source, zone_id, "park.offsets.pollutant", f"unknown pollutant {offset.pollutant!r}")
+        if park.wwtp is not None:
+            for std_id in filter(None, (park.wwtp.effluent_standard, park.wwtp.intake_standard)):
+                if std_id not in known.standards:
+                    raise CatalogError(
+                        catalog.source, zone_id, "park.wwtp",
+                        f"standard {std_id!r} is not in the standards catalogue "
+                        f"(known: {', '.join(sorted(known.standards)) or 'none'})",
+                    )
+        for std_id in park.local_standards:
+            if std_id not in known.standards:
+                raise CatalogError(catalog.source, zone_id, "park.local_standards", f"unknown standard {std_id!r}")

@@ -1,0 +1,279 @@
+"""The format of ``catalog.yaml``, as pydantic models (``regional-eia schema catalog`` exports it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from standards.units import parse_unit
+
+__all__ = [
+    "ZoneKind",
+    "IndustryRule",
+    "AccessList",
+    "GeometryRef",
+    "Cap",
+    "WWTP",
+    "ReceivingWater",
+    "Offset",
+    "RegionalAssessment",
+    "ParkSpec",
+    "ControlUnitSpec",
+    "ProtectedSpec",
+    "Setback",
+    "ReceptorSpec",
+    "ZoneSpec",
+    "ZoneLayer",
+    "CatalogSpec",
+]
+
+ZoneKind = Literal["park", "control_unit", "red_line", "water_source", "receptor"]
+IndustryCode = Annotated[str, Field(pattern=r"^[A-T](\d{1,4})?$", description="GB/T 4754-2017 code or prefix")]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IndustryRule(_Spec):
+    """An access-list entry (环境准入清单): industries by GB/T 4754-2017 code or prefix, and why."""
+
+    codes: tuple[IndustryCode, ...] = Field(min_length=1)
+    reason: str
+    conditions: str | None = Field(None, description="restricted entries: what the project must do")
+    processes: tuple[str, ...] = Field(
+        (), description="only when the project has one of these process flags (e.g. electroplating)"
+    )
+
+
+class AccessList(_Spec):
+    """The four-part access list, reduced to what can be screened: industries and process flags."""
+
+    prohibited: tuple[IndustryRule, ...] = ()
+    restricted: tuple[IndustryRule, ...] = ()
+    encouraged: tuple[IndustryRule, ...] = ()
+    spatial_layout: tuple[str, ...] = Field((), description="空间布局约束, as text")
+    emission_control: tuple[str, ...] = Field((), description="污染物排放管控, as text")
+    risk_prevention: tuple[str, ...] = Field((), description="环境风险防控, as text")
+    resource_efficiency: tuple[str, ...] = Field((), description="资源开发效率要求, as text")
+
+
+class GeometryRef(_Spec):
+    """Where a zone's geometry is: a feature of a file, or inline WKT / GeoJSON with its CRS."""
+
+    file: str | None = None
+    layer: str | None = None
+    id_field: str | None = None
+    id: str | None = Field(None, description="the feature's id in id_field; defaults to the zone id")
+    encoding: str | None = Field(None, description="attribute encoding, e.g. GBK for Chinese shapefiles")
+    wkt: str | None = None
+    geojson: dict[str, Any] | None = None
+    crs: str | int | None = Field(None, description="required for inline geometry and CRS-less files")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> GeometryRef:
+        sources = [s for s in (self.file, self.wkt, self.geojson) if s is not None]
+        if len(sources) != 1:
+            raise ValueError("give exactly one of file, wkt or geojson")
+        if self.file is not None and self.id_field is None:
+            raise ValueError("a geometry from a file needs id_field (the attribute that holds the zone id)")
+        if (self.wkt is not None or self.geojson is not None) and self.crs is None:
+            raise ValueError("inline geometry needs crs (e.g. 4549 or EPSG:4490)")
+        return self
+
+
+class Cap(_Spec):
+    """A carrying-capacity cap fixed by the planning EIA, with its baseline commitments."""
+
+    metric: str = Field(description="'wastewater' or a pollutant id (COD, NH3-N, TN, TP, SO2, NOx, PM, VOCs)")
+    value: float = Field(gt=0)
+    unit: str
+    basis: Literal["final_discharge", "sewer_intake", "emission"] = Field(
+        description="final_discharge: loads leaving the WWTP; sewer_intake: loads entering it; "
+        "emission: air emissions"
+    )
+    committed: float = Field(0, ge=0, description="approved projects, in the cap's unit")
+    reserved: float = Field(0, ge=0, description="projects under review, in the cap's unit")
+    source: str | None = Field(None, description="where the figure comes from (planning EIA, approval)")
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, unit: str) -> str:
+        return parse_unit(unit).symbol
+
+    @model_validator(mode="after")
+    def _unit_fits_metric(self) -> Cap:
+        dimension = parse_unit(self.unit).dimension
+        expected = "flow" if self.metric == "wastewater" else "load"
+        if dimension != expected:
+            raise ValueError(
+                f"cap {self.metric} is in {self.unit}; expected a {expected} unit "
+                f"({'m3/d' if expected == 'flow' else 't/a'})"
+            )
+        if self.metric == "wastewater" and self.basis == "emission":
+            raise ValueError("a wastewater cap has basis final_discharge or sewer_intake")
+        return self
+
+
+class WWTP(_Spec):
+    """The park's centralised wastewater treatment plant."""
+
+    name: str
+    capacity: float = Field(gt=0, description="design capacity, m3/d")
+    effluent_standard: str = Field("GB18918-2002", description="standard id of its effluent limits")
+    effluent_class: str = Field(description="e.g. 1A, 1B (GB 18918-2002)")
+    built: dt.date | None = Field(None, description="construction date (GB 18918 TP rows depend on it)")
+    effluent_concentrations: dict[str, str] = Field(
+        default_factory=dict,
+        description="stricter figures from the WWTP's permit, e.g. {COD: '40 mg/L'}; override the class",
+    )
+    intake_standard: str | None = Field(None, description="id of the park's intake (纳管) standard, if any")
+
+
+class ReceivingWater(_Spec):
+    name: str
+    target_class: Literal["I", "II", "III", "IV", "V"] = Field(description="GB 3838-2002 target class")
+    attained: bool
+    not_attained_since: int | None = None
+    protection_zone: bool = Field(False, description="a designated protection zone (class III rules)")
+
+
+class Offset(_Spec):
+    """倍量削减替代: an increment of this pollutant must be offset elsewhere at ``ratio``:1."""
+
+    pollutant: str
+    ratio: float = Field(ge=1)
+    reason: str
+
+
+class RegionalAssessment(_Spec):
+    """The park's regional assessment (区域评估) and the simplifications it grants."""
+
+    approved: dt.date
+    valid_years: int = Field(gt=0)
+    approval_freeze: bool = Field(False, description="区域限批: a regional approval freeze is in force")
+    excluded_industries: tuple[IndustryCode, ...] = Field(
+        (), description="industries the province excludes from the simplification (e.g. C26 chemicals)"
+    )
+    simplifications: tuple[str, ...] = ()
+    category_downgrade: bool = Field(True, description="报告书 to 报告表, 报告表 to 登记表")
+
+
+class ParkSpec(_Spec):
+    level: str | None = Field(None, description="national / provincial")
+    wwtp: WWTP | None = None
+    receiving_water: ReceivingWater | None = None
+    air_attained: bool = True
+    caps: tuple[Cap, ...] = ()
+    offsets: tuple[Offset, ...] = ()
+    access: AccessList = AccessList()
+    special_limits: bool = Field(False, description="特别排放限值 apply in this park")
+    local_standards: tuple[str, ...] = Field((), description="ids of local standards whose area covers the park")
+    regional_assessment: RegionalAssessment | None = None
+    utilisation_warning: float | None = Field(None, gt=0, le=1)
+    planning_eia: str | None = Field(None, description="the planning EIA and its approval, as text")
+
+
+class ControlUnitSpec(_Spec):
+    code: str = Field(pattern=r"^[A-Z]{2}\d{11}$", description="e.g. ZH34180220001")
+    unit_class: Literal["priority", "key", "general"] = Field(
+        alias="class", description="优先保护 / 重点管控 / 一般管控"
+    )
+    access: AccessList = AccessList()
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class ProtectedSpec(_Spec):
+    """A red line or water-source protection zone: no overlap; within ``buffer_m`` is a finding."""
+
+    grade: str | None = Field(None, description="e.g. 一级保护区 / 二级保护区")
+    buffer_m: float = Field(0, ge=0)
+
+
+class Setback(_Spec):
+    industries: tuple[IndustryCode, ...] = Field((), description="empty: any industry")
+    distance_m: float = Field(gt=0)
+    basis: str = Field(description="卫生防护距离 / 大气环境防护距离 and where it comes from")
+
+
+class ReceptorSpec(_Spec):
+    receptor_type: Literal["residential", "school", "hospital", "other"] = Field(alias="type")
+    population: int | None = None
+    setbacks: tuple[Setback, ...] = Field(min_length=1)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class ZoneSpec(_Spec):
+    id: str = Field(pattern=r"^[\w.\-]+$")
+    name: str
+    name_en: str | None = None
+    kind: ZoneKind
+    geometry: GeometryRef
+    park: ParkSpec | None = None
+    control_unit: ControlUnitSpec | None = None
+    protected: ProtectedSpec | None = None
+    receptor: ReceptorSpec | None = None
+
+    @model_validator(mode="after")
+    def _attributes_match_kind(self) -> ZoneSpec:
+        needed = {
+            "park": "park",
+            "control_unit": "control_unit",
+            "red_line": "protected",
+            "water_source": "protected",
+            "receptor": "receptor",
+        }[self.kind]
+        for name in ("park", "control_unit", "protected", "receptor"):
+            given = getattr(self, name) is not None
+            if name == needed and not given and name in ("park", "control_unit", "receptor"):
+                raise ValueError(f"a {self.kind} zone needs a '{name}:' section")
+            if name != needed and given:
+                raise ValueError(f"a {self.kind} zone takes no '{name}:' section")
+        return self
+
+
+class ZoneLayer(_Spec):
+    """Many zones of one kind from one file (e.g. every control unit of a province)."""
+
+    kind: Literal["control_unit", "red_line", "water_source", "receptor"]
+    file: str
+    layer: str | None = None
+    encoding: str | None = None
+    crs: str | int | None = None
+    id_field: str
+    name_field: str | None = None
+    code_field: str | None = Field(None, description="control units: the unit code")
+    class_field: str | None = Field(None, description="control units: priority / key / general (or 优先保护 ...)")
+    type_field: str | None = Field(None, description="receptors: residential / school / hospital")
+    buffer_m: float = Field(0, ge=0, description="red lines / water sources")
+    setbacks: tuple[Setback, ...] = Field((), description="receptors: setbacks for every feature")
+
+
+class CatalogSpec(_Spec):
+    """``catalog.yaml``: the zones of a region, their attributes, and where their geometry is."""
+
+    name: str
+    description: str | None = None
+    version: int = 1
+    crs: str | int | None = Field(None, description="CRS for geometry files that declare none")
+    repair_invalid: bool = Field(False, description="repair invalid geometries (reported) instead of failing")
+    utilisation_warning: float = Field(0.8, gt=0, le=1)
+    standards: str | None = Field(None, description="folder of extra standards files (local, intake)")
+    control_unit_access: dict[Literal["priority", "key", "general"], AccessList] = Field(
+        default_factory=dict, description="access lists that apply to every unit of a class"
+    )
+    zones: tuple[ZoneSpec, ...] = ()
+    layers: tuple[ZoneLayer, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CatalogSpec:
+        seen: set[str] = set()
+        for zone in self.zones:
+            if zone.id in seen:
+                raise ValueError(f"zone id {zone.id!r} appears twice")
+            seen.add(zone.id)
+        return self
