@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RegionalEIAError", "ProjectError", "LocationError"]
+__all__ = ["RegionalEIAError", "ProjectError", "LocationError", "ReportError"]
 
 
 class RegionalEIAError(Exception):
@@ -20,3 +20,12 @@ class ProjectError(RegionalEIAError):
 
 class LocationError(ProjectError):
     """Coordinates that cannot be where they say (outside China, swapped lon/lat, wrong GK zone)."""
+
+
+class ReportError(RegionalEIAError):
+    """A report cannot be written: a missing extra (names the pip command), a bad batch file (names the
+    line and the field), an output folder that cannot be written."""
+
+    def __init__(self, source: object, why: str):
+        self.source, self.why = source, why
+        super().__init__(f"{source}: {why}")

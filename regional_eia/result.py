@@ -39,6 +39,7 @@ FINDING_CODES: dict[str, str] = {
     "OFFSET_REQUIRED": "an increment must be offset at the zone's ratio (倍量削减替代)",
     "STANDARD_EXCEEDED": "a proposed figure exceeds its binding limit",
     "STANDARD_NOT_COVERED": "no applicable standard gives a figure for a proposed pollutant",
+    "POLLUTANT_NOT_DECLARED": "the industry standard limits pollutants the project gives no figure for",
     "WORKSHOP_OUTLET_REQUIRED": "a first-class pollutant must be given at the workshop outlet",
     "OUTFALL_FORBIDDEN": "a new outfall into class I/II water or a class III protection zone",
     "DATA_MISSING": "information needed to decide is missing",

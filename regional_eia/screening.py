@@ -26,6 +26,8 @@ from .result import (
     verdict_of,
 )
 from .spatial import spatial_join
+from .category import category_for
+from .standards_check import check_standards
 
 __all__ = ["screen", "screen_many", "Outcome"]
 
@@ -113,8 +115,6 @@ def _assess(project: Project, site: Site, hits: pd.DataFrame, catalog: Catalog, 
         park = catalog.park(park_id)
         capacity = _capacity_checks(project, park_id, park, catalog, book, on, findings)
         offsets = _offsets(project, park_id, park, catalog, on, findings)
-    from .standards_check import category_for, check_standards
-
     standards_checks = check_standards(project, park_id, catalog, on, findings)
     category = category_for(project, park_id, catalog, on, findings)
     return ScreeningResult(

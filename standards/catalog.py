@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import StandardsDataError, UnknownStandardError
 from .model import (
@@ -58,6 +58,9 @@ class Limit(BaseModel):
     existing_from: dt.date | None = None
     conditions: Conditions
     amended_by: str | None = None
+    replaces_original: bool = Field(
+        False, description="an amendment's changed figure (replaces the printed one); added rows do not"
+    )
     note_zh: str | None = None
 
     @property
@@ -176,7 +179,7 @@ def _flatten(standards: dict[str, StandardFile], amendments: list[Amendment]) ->
             table = tables[change.table]
             row = next(r for r in table.limits if r.pollutant == change.pollutant)
             column = next(c for c in table.columns if c.id == change.column)
-            yield _limit(base, table, column, row, change.value, amendment)
+            yield _limit(base, table, column, row, change.value, amendment, replaces_original=True)
         for table_id, rows in amendment.added_rows.items():
             table = tables[table_id]
             columns = {c.id: c for c in table.columns}
@@ -192,6 +195,7 @@ def _limit(
     row: Any,
     value: LimitValue,
     amendment: Amendment | None = None,
+    replaces_original: bool = False,
 ) -> Limit:
     return Limit(
         standard=std.id,
@@ -215,6 +219,7 @@ def _limit(
         existing_from=table.existing_from,
         conditions=row.conditions,
         amended_by=amendment.id if amendment else None,
+        replaces_original=replaces_original,
         note_zh=row.note_zh,
     )
 

@@ -38,4 +38,11 @@ class UnknownStandardError(StandardsError, KeyError):
 
 
 class SelectionError(StandardsError):
-    """The selection rules forbid the project as proposed (e.g. a new outfall into class II water)."""
+    """The selection rules forbid the discharge as proposed, or cannot decide it without a fact.
+
+    ``code`` is ``OUTFALL_FORBIDDEN`` (e.g. a new outfall into class II water) or ``DATA_MISSING``.
+    """
+
+    def __init__(self, message: str, code: str = "OUTFALL_FORBIDDEN"):
+        self.code = code
+        super().__init__(message)

@@ -89,6 +89,11 @@ class AltValue(_Frozen):
     alt: float
     alt_when_zh: str
     alt_when_en: str
+    alt_if: Literal["wwtp_dedicated", "cold_water"] | None = Field(
+        None,
+        description="the machine-readable form of alt_when, where selection can decide it: wwtp_dedicated "
+        "(a park WWTP that collects and pre-treats this industry's wastewater apart); cold_water (<= 12 degC)",
+    )
 
 
 class HeightValue(_Frozen):
@@ -130,6 +135,9 @@ class Conditions(_Frozen):
     built_from: dt.date | None = None
     condition_zh: str | None = None
     condition_en: str | None = None
+    wwtp: Literal["town", "park"] | None = Field(
+        None, description="indirect discharge: the row applies only when the receiving WWTP is of this kind"
+    )
 
 
 class LimitRow(_Frozen):

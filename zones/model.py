@@ -121,6 +121,12 @@ class WWTP(_Spec):
     """The park's centralised wastewater treatment plant."""
 
     name: str
+    kind: Literal["park", "town"] = Field(
+        "park", description="park: a park's own WWTP (园区污水处理厂); town: a town WWTP (城镇污水处理厂)"
+    )
+    dedicated_industries: tuple[IndustryCode, ...] = Field(
+        (), description="industries whose wastewater it collects and pre-treats apart (e.g. C17 dyeing)"
+    )
     capacity: float = Field(gt=0, description="design capacity, m3/d")
     effluent_standard: str = Field("GB18918-2002", description="standard id of its effluent limits")
     effluent_class: str = Field(description="e.g. 1A, 1B (GB 18918-2002)")
@@ -166,6 +172,7 @@ class ParkSpec(_Spec):
     wwtp: WWTP | None = None
     receiving_water: ReceivingWater | None = None
     air_attained: bool = True
+    air_grade: Literal["2", "3"] = Field("2", description="GB 16297-1996 grade of the area (二级 for 二类区)")
     caps: tuple[Cap, ...] = ()
     offsets: tuple[Offset, ...] = ()
     access: AccessList = AccessList()

@@ -1,0 +1,852 @@
+"""The EIA category of a project under the 2021 classification list, as data and a classifier.
+
+The 建设项目环境影响评价分类管理名录（2021年版） sorts construction projects into 报告书 (full
+environmental impact report), 报告表 (report form) or 登记表 (registration form) by industry
+(GB/T 4754-2017 codes printed in the list) and process features. The rows this project needs are held in
+``standards/data/eia_category/classification-2021.yaml``; the pydantic models below are the authority on
+that file's format, and :func:`classify` applies it.
+
+Flags are the printed phrases a project has (``dyeing`` = 染色, ``solvent_coating_ge_10t_a`` =
+年用溶剂型涂料（含稀释剂）10吨及以上, ...): a flag that is not given is taken as absent, and the result says in
+``missing_flags`` which absences it relied on. Exceptions printed in brackets have flags of their own:
+``printing_conventional`` (印花（喷墨印花和数码印花的除外）) is never met by ink-jet or digital printing, which
+are ``printing_inkjet`` / ``printing_digital``.
+
+Examples
+--------
+>>> from standards.eia_category import classify
+>>> r = classify("C1713", ["dyeing"])
+>>> r.category, r.category_zh, r.rows
+('report_book', '报告书', (28,))
+>>> classify("1713", ["printing_digital"]).category
+'report_form'
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterable
+from importlib.resources import files
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "CATEGORY_ORDER",
+    "RESULT_ZH",
+    "Alternative",
+    "ClassificationList",
+    "Criterion",
+    "EIACategory",
+    "Flag",
+    "IndustryExclusion",
+    "Row",
+    "classify",
+    "load_classification",
+]
+
+CategoryId = Literal["report_book", "report_form", "registration"]
+ResultId = Literal["report_book", "report_form", "registration", "not_managed", "undetermined"]
+
+CATEGORY_ORDER: tuple[CategoryId, ...] = ("report_book", "report_form", "registration")
+"""The list's three categories, highest first (Article 4: the highest single category wins)."""
+
+RESULT_ZH: dict[str, str] = {
+    "report_book": "报告书",
+    "report_form": "报告表",
+    "registration": "登记表",
+    "not_managed": "不纳入环评管理",
+    "undetermined": "待定",
+}
+"""Chinese name of every result category."""
+
+PrintedCode = Annotated[str, Field(pattern=r"^\d{2,4}$")]
+"""A GB/T 4754-2017 code as the list prints it: digits only (division, group or class)."""
+
+FlagId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+#: Sections of GB/T 4754-2017 whose division ranges the classifier checks a code letter against.
+#: Only C (manufacturing, 13-43) and D (electricity, heat, gas and water, 44-46), which hold every
+#: division of this table, are checked; another letter is accepted as given.
+_SECTION_DIVISIONS: dict[str, range] = {"C": range(13, 44), "D": range(44, 47)}
+
+_CODE_RE = re.compile(r"^([A-Za-z])?(\d{4})$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Flag(_Frozen):
+    """One flag of the vocabulary: the exact printed phrase it stands for.
+
+    ``negated`` flags stand for the ABSENCE of the phrase (``not_in_industrial_building``).
+    ``printed_as`` gives the printed phrase where one phrase was split into several flags.
+    ``implies`` adds other flags; ``implied_by_codes`` sets the flag from the project's industry code.
+    """
+
+    zh: str = Field(min_length=1)
+    printed_as: str | None = None
+    en: str = Field(min_length=1)
+    note: str | None = None
+    negated: bool = False
+    implies: tuple[FlagId, ...] = ()
+    implies_note: str | None = None
+    implied_by_codes: tuple[PrintedCode, ...] = ()
+    implied_by_codes_source: str | None = None
+
+    @model_validator(mode="after")
+    def _source_of_codes(self) -> Flag:
+        if self.implied_by_codes and not self.implied_by_codes_source:
+            raise ValueError("implied_by_codes needs implied_by_codes_source (where the code comes from)")
+        if self.implies_note and not self.implies:
+            raise ValueError("implies_note without implies")
+        return self
+
+
+class Alternative(_Frozen):
+    """One alternative of a criterion: every flag of ``all_of`` present, none of ``none_of``.
+
+    In YAML an alternative is a plain list of flags (``[dyeing]``) or a mapping
+    ``{all_of: [...], none_of: [...]}`` when a printed bracket excludes a case from that alternative only.
+    """
+
+    all_of: tuple[FlagId, ...] = Field(min_length=1)
+    none_of: tuple[FlagId, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, data: Any) -> Any:
+        if isinstance(data, (list, tuple)):
+            return {"all_of": tuple(data)}
+        return data
+
+    def satisfied_by(self, flags: frozenset[str]) -> bool:
+        """Whether ``flags`` meet this alternative."""
+        return all(f in flags for f in self.all_of) and not any(f in flags for f in self.none_of)
+
+
+class Criterion(_Frozen):
+    """One category cell of a row: the printed text and its machine-readable form."""
+
+    text_zh: str = Field(min_length=1)
+    any_of: tuple[Alternative, ...] = ()
+    all_projects: bool = False
+    otherwise: bool = False
+    unless_any: tuple[FlagId, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Criterion:
+        modes = int(bool(self.any_of)) + int(self.all_projects) + int(self.otherwise)
+        if self.text_zh == "/":
+            if modes or self.unless_any:
+                raise ValueError('a "/" cell has no any_of / all_projects / otherwise / unless_any')
+        elif modes != 1:
+            raise ValueError(
+                f"cell {self.text_zh!r} needs exactly one of any_of, all_projects, otherwise (got {modes})"
+            )
+        if self.all_projects and not self.text_zh.startswith("全部"):
+            raise ValueError(f"all_projects but the cell does not print 全部: {self.text_zh!r}")
+        if self.otherwise and not self.text_zh.startswith("其他"):
+            raise ValueError(f"otherwise but the cell does not print 其他: {self.text_zh!r}")
+        return self
+
+    @property
+    def printed_slash(self) -> bool:
+        """True where the list prints "/" (the category is not provided for the row)."""
+        return self.text_zh == "/"
+
+    def flags_used(self) -> set[str]:
+        """Every flag this cell refers to."""
+        used = set(self.unless_any)
+        for alt in self.any_of:
+            used.update(alt.all_of)
+            used.update(alt.none_of)
+        return used
+
+
+class Pages(_Frozen):
+    """Where a row is printed: the printed page number and the 1-based PDF page."""
+
+    printed: int = Field(ge=1)
+    pdf: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _offset(self) -> Pages:
+        if self.printed != self.pdf + 1:
+            raise ValueError(f"PDF page {self.pdf} prints page number {self.pdf + 1}, not {self.printed}")
+        return self
+
+
+class IndustryExclusion(_Frozen):
+    """A bracketed exclusion of the 项目类别 cell (e.g. 4416（不含居民家用光伏发电）)."""
+
+    codes: tuple[PrintedCode, ...] = Field(min_length=1)
+    flag: FlagId
+    text_zh: str
+    if_excluded: Literal["not_managed", "undetermined"]
+    referral_items: tuple[int, ...] = ()
+    note: str | None = None
+
+
+class Row(_Frozen):
+    """One item (row) of the list."""
+
+    item: int = Field(ge=1, le=173)
+    section_zh: str
+    industries_zh: str
+    industries: tuple[PrintedCode, ...]
+    starred: tuple[PrintedCode, ...] = ()
+    mapped_industries: tuple[PrintedCode, ...] = ()
+    mapping_note: str | None = None
+    industry_exclusions: tuple[IndustryExclusion, ...] = ()
+    triggered_by_any: tuple[FlagId, ...] = ()
+    pages: Pages
+    report_book: Criterion
+    report_form: Criterion
+    registration: Criterion
+    sensitive_areas_zh: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _codes(self) -> Row:
+        if not self.industries and not self.mapped_industries:
+            raise ValueError(f"item {self.item}: no printed and no mapped industry code")
+        if self.mapped_industries and not self.mapping_note:
+            raise ValueError(f"item {self.item}: mapped_industries needs mapping_note")
+        printed = re.findall(r"\d{3,4}", self.industries_zh)
+        for code in self.industries:
+            if code not in printed:
+                raise ValueError(f"item {self.item}: code {code} is not printed in {self.industries_zh!r}")
+            if f"{code}*" in self.industries_zh and code not in self.starred:
+                raise ValueError(f"item {self.item}: code {code} is printed with * but not in starred")
+        for code in self.starred:
+            if code not in self.industries or f"{code}*" not in self.industries_zh:
+                raise ValueError(f"item {self.item}: starred code {code} is not printed as {code}*")
+        for code in self.mapped_industries:
+            if code in printed:
+                raise ValueError(f"item {self.item}: {code} is printed; put it in industries, not mapped")
+        section_code = re.search(r"(\d{2})$", self.section_zh)
+        if section_code:
+            for code in (*self.industries, *self.mapped_industries):
+                if not code.startswith(section_code.group(1)):
+                    raise ValueError(f"item {self.item}: code {code} is not in section {self.section_zh}")
+        for excl in self.industry_exclusions:
+            for code in excl.codes:
+                if code not in self.industries:
+                    raise ValueError(f"item {self.item}: exclusion code {code} is not a code of the row")
+        if any(self.criterion(c).flags_used() & {"env_sensitive_area"} for c in CATEGORY_ORDER):
+            if not self.sensitive_areas_zh:
+                raise ValueError(f"item {self.item}: uses env_sensitive_area but has no sensitive_areas_zh")
+        return self
+
+    def criterion(self, category: str) -> Criterion:
+        """The cell of ``category`` (``report_book``, ``report_form`` or ``registration``)."""
+        if category not in CATEGORY_ORDER:
+            raise ValueError(f"unknown category {category!r}; known: {', '.join(CATEGORY_ORDER)}")
+        return getattr(self, category)
+
+    def codes(self) -> list[tuple[str, bool]]:
+        """``(code, mapped)`` for every printed code and every mapped (not printed) code."""
+        return [(c, False) for c in self.industries] + [(c, True) for c in self.mapped_industries]
+
+    def flags_used(self) -> set[str]:
+        """Every flag this row refers to (cells, triggers and industry exclusions)."""
+        used: set[str] = set(self.triggered_by_any)
+        used.update(e.flag for e in self.industry_exclusions)
+        for cat in CATEGORY_ORDER:
+            used |= self.criterion(cat).flags_used()
+        if self.starred:
+            used.add("not_in_industrial_building")
+        return used
+
+
+class Note(_Frozen):
+    """A general clause of the list (Articles, 说明) or a reading rule of this table."""
+
+    id: str
+    source: str
+    zh: str | None = None
+    en: str
+
+
+class Coverage(_Frozen):
+    """A GB/T 4754 division for which the table holds every item the list prints with its codes."""
+
+    division: Annotated[str, Field(pattern=r"^\d{2}$")]
+    name_zh: str
+    items: tuple[int, ...] = Field(min_length=1)
+
+
+class Referral(_Frozen):
+    """Codes of a covered division that an item printed without a code (not held) may name."""
+
+    codes: tuple[PrintedCode, ...] = Field(min_length=1)
+    items: tuple[int, ...] = Field(min_length=1)
+    text_zh: str
+    pages: Pages
+    note: str | None = None
+
+
+class Gap(_Frozen):
+    """Something of the list the table does not model, and why."""
+
+    what: str
+    why: str
+
+
+class CategoryName(_Frozen):
+    zh: str
+    en: str
+
+
+class Source(_Frozen):
+    title_zh: str
+    title_en: str
+    file: str
+    effective: str
+    effective_text_zh: str
+    code_standard_zh: str
+    pages_note: str
+    transcription: str
+
+
+class ClassificationList(_Frozen):
+    """The whole data file ``classification-2021.yaml``."""
+
+    format_id: Literal["eia-category/1"] = Field(alias="schema")
+    source: Source
+    categories: dict[CategoryId, CategoryName]
+    flags: dict[FlagId, Flag]
+    notes: tuple[Note, ...]
+    coverage: tuple[Coverage, ...]
+    referrals: tuple[Referral, ...] = ()
+    rows: tuple[Row, ...] = Field(min_length=1)
+    gaps: tuple[Gap, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> ClassificationList:
+        if tuple(self.categories) != CATEGORY_ORDER:
+            raise ValueError(f"categories must be {CATEGORY_ORDER}, in that order")
+        for cat, name in self.categories.items():
+            if name.zh != RESULT_ZH[cat]:
+                raise ValueError(f"category {cat} is {RESULT_ZH[cat]}, not {name.zh}")
+        items = [r.item for r in self.rows]
+        if items != sorted(set(items)):
+            raise ValueError("rows must be in ascending item order without repeats")
+        for fid, flag in self.flags.items():
+            for other in flag.implies:
+                if other not in self.flags:
+                    raise ValueError(f"flag {fid} implies undefined flag {other}")
+        for row in self.rows:
+            undefined = sorted(row.flags_used() - set(self.flags))
+            if undefined:
+                raise ValueError(f"item {row.item} uses undefined flags: {', '.join(undefined)}")
+        held = set(items)
+        for cov in self.coverage:
+            missing = [i for i in cov.items if i not in held]
+            if missing:
+                raise ValueError(f"coverage {cov.division} names items not held: {missing}")
+            for item in cov.items:
+                row = self.row(item)
+                for code, _ in row.codes():
+                    if not code.startswith(cov.division):
+                        raise ValueError(f"item {item} code {code} is not in division {cov.division}")
+        covered = {c.division for c in self.coverage}
+        for ref in self.referrals:
+            for code in ref.codes:
+                if code[:2] not in covered:
+                    raise ValueError(f"referral code {code} is not in a covered division")
+        return self
+
+    def row(self, item: int) -> Row:
+        """The held row of ``item`` (KeyError if the table does not hold it)."""
+        for row in self.rows:
+            if row.item == item:
+                return row
+        raise KeyError(f"item {item} is not held in this table")
+
+    def describe_flag(self, flag: str) -> str:
+        """``flag (zh)`` for messages."""
+        f = self.flags[flag]
+        return f"{flag} (非{f.zh})" if f.negated else f"{flag} ({f.zh})"
+
+
+class EIACategory(_Frozen):
+    """The result of :func:`classify`.
+
+    Attributes
+    ----------
+    category
+        ``report_book`` (报告书), ``report_form`` (报告表), ``registration`` (登记表), ``not_managed``
+        (不纳入环评管理: the list does not name the project, Article 5) or ``undetermined`` (待定).
+    category_zh
+        The Chinese name of ``category``.
+    rows
+        Item numbers of the list that matched (by industry code or by a triggering flag).
+    reasons
+        Plain sentences citing the list's item numbers and the printed criterion text that decided.
+    missing_flags
+        Flags that were not given and whose absence the result relies on: each, if actually present,
+        could change the category.
+    """
+
+    category: ResultId
+    category_zh: str
+    rows: tuple[int, ...] = ()
+    reasons: tuple[str, ...] = Field(min_length=1)
+    missing_flags: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _zh(self) -> EIACategory:
+        if self.category_zh != RESULT_ZH[self.category]:
+            raise ValueError(f"category_zh of {self.category} is {RESULT_ZH[self.category]}")
+        return self
+
+
+@functools.lru_cache(maxsize=1)
+def load_classification() -> ClassificationList:
+    """Load the classification table shipped with the package (cached).
+
+    Returns
+    -------
+    ClassificationList
+        The validated contents of ``standards/data/eia_category/classification-2021.yaml``.
+
+    Examples
+    --------
+    >>> table = load_classification()
+    >>> table.row(28).report_book.text_zh[:12]
+    '有洗毛、脱胶、缫丝工艺的'
+    >>> table.flags["printing_conventional"].zh
+    '印花（喷墨印花和数码印花的除外）'
+    """
+    resource = files("standards") / "data" / "eia_category" / "classification-2021.yaml"
+    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    return ClassificationList.model_validate(data)
+
+
+# ---------------------------------------------------------------------------------------------- classify
+
+
+def _normalize_code(industry_code: str) -> tuple[str, str]:
+    if not isinstance(industry_code, str):
+        raise TypeError(f"industry_code must be a string such as 'C1713', got {type(industry_code).__name__}")
+    m = _CODE_RE.match(industry_code.strip())
+    if not m:
+        raise ValueError(
+            f"industry code {industry_code!r} is not a GB/T 4754-2017 class code: give the 4-digit class, "
+            "with or without its section letter (e.g. 'C1713' or '1713')"
+        )
+    letter, digits = (m.group(1) or "").upper(), m.group(2)
+    division = int(digits[:2])
+    for section, divisions in _SECTION_DIVISIONS.items():
+        if division in divisions and letter and letter != section:
+            raise ValueError(
+                f"industry code {industry_code!r}: division {digits[:2]} belongs to section {section}, "
+                f"not {letter}"
+            )
+    return letter, digits
+
+
+def _check_flags(flags: Iterable[str], table: ClassificationList) -> frozenset[str]:
+    if isinstance(flags, str):
+        raise TypeError(f"flags must be an iterable of flag names, not the string {flags!r}; use [{flags!r}]")
+    given = list(flags)
+    known = table.flags
+    for flag in given:
+        if not isinstance(flag, str) or flag not in known:
+            hint = ""
+            if isinstance(flag, str):
+                close = difflib.get_close_matches(flag, list(known), n=4, cutoff=0.6)
+                close += [k for k in known if isinstance(flag, str) and flag and k.startswith(flag + "_")]
+                close = list(dict.fromkeys(close))
+                if close:
+                    hint = f" Did you mean: {', '.join(close)}?"
+            raise ValueError(
+                f"unknown EIA flag {flag!r}.{hint} Known flags: {', '.join(sorted(known))}"
+            )
+    return frozenset(given)
+
+
+def _expand(given: frozenset[str], digits: str, table: ClassificationList) -> tuple[frozenset[str], list[str]]:
+    """Add implied flags (``implies`` and ``implied_by_codes``); say why each was added."""
+    reasons: list[str] = []
+    flags = set(given)
+    for fid, flag in table.flags.items():
+        if fid in flags:
+            continue
+        code = next((c for c in flag.implied_by_codes if digits.startswith(c)), None)
+        if code is not None:
+            flags.add(fid)
+            reasons.append(
+                f"Flag {table.describe_flag(fid)} is set by the industry code "
+                f"({(flag.implied_by_codes_source or '').rstrip('.')})."
+            )
+    changed = True
+    while changed:
+        changed = False
+        for fid in sorted(flags):
+            for other in table.flags[fid].implies:
+                if other not in flags:
+                    flags.add(other)
+                    changed = True
+                    why = table.flags[fid].implies_note
+                    note = f" ({why.rstrip('.')})" if why else ""
+                    reasons.append(
+                        f"Flag {table.describe_flag(other)} is set because {fid} implies it{note}."
+                    )
+    return frozenset(flags), reasons
+
+
+def _quote(text: str) -> str:
+    return "“" + text.replace("\n", " ") + "”"
+
+
+class _Outcome:
+    """How one applicable row decided (internal)."""
+
+    def __init__(self, row: Row, category: str | None, reasons: list[str], relied_on: set[str]):
+        self.row = row
+        self.category = category
+        self.reasons = reasons
+        self.relied_on = relied_on  # absent flags whose presence would undo this decision
+
+
+def _evaluate(row: Row, flags: frozenset[str], table: ClassificationList) -> _Outcome:
+    reasons: list[str] = []
+    for cat in CATEGORY_ORDER:
+        crit = row.criterion(cat)
+        zh = RESULT_ZH[cat]
+        if crit.printed_slash:
+            continue
+        blocked = [f for f in crit.unless_any if f in flags]
+        alt: Alternative | None = None
+        if crit.all_projects or crit.otherwise:
+            met, why, alt_none = True, "", ()
+            if crit.otherwise:
+                why = f"which applies because no higher category of item {row.item} applied"
+            else:
+                why = "which takes every project of the item"
+        else:
+            alt = next((a for a in crit.any_of if a.satisfied_by(flags)), None)
+            met = alt is not None
+            alt_none = alt.none_of if alt else ()
+            if alt is not None:
+                why = "met by " + " + ".join(table.describe_flag(f) for f in alt.all_of)
+        if not met:
+            continue
+        if blocked:
+            reasons.append(
+                f"Item {row.item} {zh} ({_quote(crit.text_zh)}) does not apply: excluded by "
+                + ", ".join(table.describe_flag(f) for f in blocked)
+                + "."
+            )
+            continue
+        exclusions = [f for f in crit.unless_any] + list(alt_none)
+        tail = ""
+        if exclusions:
+            tail = "; none of its exclusions (" + ", ".join(table.describe_flag(f) for f in exclusions) + ") is present"
+        reasons.append(f"Item {row.item} {zh}: the list prints {_quote(crit.text_zh)}, {why}{tail}.")
+        if alt is not None and "env_sensitive_area" in alt.all_of:
+            reasons.append(
+                f"For item {row.item}, 环境敏感区 means (本栏目环境敏感区含义): {_quote(row.sensitive_areas_zh or '')}."
+            )
+        return _Outcome(row, cat, reasons, set(exclusions))
+    printed = "; ".join(f"{RESULT_ZH[c]} {_quote(row.criterion(c).text_zh)}" for c in CATEGORY_ORDER)
+    reasons.append(
+        f"Item {row.item}: no category applies with the given flags ({printed}) and the item prints no 其他 "
+        "that would apply, so the list gives the project no category under this item; whether Article 5 "
+        "(not under EIA management) then applies is not decided by this table."
+    )
+    return _Outcome(row, None, reasons, set())
+
+
+def _raising_flags(row: Row, flags: frozenset[str], below_rank: int) -> set[str]:
+    """Absent flags that could make ``row`` give a category ranked above ``below_rank``."""
+    out: set[str] = set()
+    for rank, cat in enumerate(CATEGORY_ORDER):
+        if rank >= below_rank:
+            break
+        crit = row.criterion(cat)
+        if any(f in flags for f in crit.unless_any):
+            continue
+        for alt in crit.any_of:
+            if any(f in flags for f in alt.none_of):
+                continue
+            out.update(f for f in alt.all_of if f not in flags)
+    return out
+
+
+def _result(category: str, rows: Iterable[int], reasons: list[str], missing: Iterable[str],
+            table: ClassificationList) -> EIACategory:
+    order = {f: i for i, f in enumerate(table.flags)}
+    return EIACategory(
+        category=category,
+        category_zh=RESULT_ZH[category],
+        rows=tuple(sorted(set(rows))),
+        reasons=tuple(reasons),
+        missing_flags=tuple(sorted(set(missing), key=lambda f: order[f])),
+    )
+
+
+def classify(
+    industry_code: str,
+    flags: Iterable[str] = (),
+    *,
+    table: ClassificationList | None = None,
+) -> EIACategory:
+    """Classify a project under the 2021 EIA classification list.
+
+    Parameters
+    ----------
+    industry_code
+        The project's GB/T 4754-2017 class: four digits, with or without the section letter
+        (``"C1713"``, ``"1713"``).
+    flags
+        Names of the flags (printed phrases) the project has; see ``load_classification().flags``.
+        A flag not given is taken as absent; the result lists in ``missing_flags`` the absences it relied on.
+    table
+        Another :class:`ClassificationList` to use (default: the table shipped with the package).
+
+    Returns
+    -------
+    EIACategory
+        ``category`` is the highest category of all matching items (Article 4), ``not_managed`` when a
+        covered industry's code is named by no item (Article 5), or ``undetermined`` when a matching item
+        gives no category for the flags, or the code lies outside the industries this table holds.
+
+    Raises
+    ------
+    ValueError
+        An unknown flag name (the message names it and lists the known flags), or a malformed code.
+    TypeError
+        ``flags`` given as a single string, or a non-string code.
+
+    Notes
+    -----
+    Rows are matched by the longest printed code that is a prefix of the project's code (item 28 prints
+    ``171``, which matches ``C1713``). Items 67, 91 and 95 print no code and are matched through the
+    GB/T 4754 class of identical name (3360, 4430, 4620); items 91 (heat supply, including the builder's
+    own boilers) and 95 (wastewater treatment, including the builder's own plant) also apply to a project
+    of any industry that has the flag ``heat_supply_works`` / ``wastewater_treatment_works`` (or a flag
+    implying it). Starred codes (说明4) are assumed to be produced in an industrial building unless
+    ``not_in_industrial_building`` is given.
+
+    Examples
+    --------
+    A cotton dyeing plant (染色 is a 报告书 criterion of item 28):
+
+    >>> r = classify("C1713", ["dyeing"])
+    >>> r.category_zh, r.rows
+    ('报告书', (28,))
+
+    Digital printing only is a 报告表 criterion (印花 in the 报告书 cell excludes 喷墨印花和数码印花):
+
+    >>> classify("C1713", ["printing_digital"]).category
+    'report_form'
+
+    A plant of a covered industry with none of the printed features is not decided:
+
+    >>> r = classify("C1711", [])
+    >>> r.category, "dyeing" in r.missing_flags
+    ('undetermined', True)
+
+    Several items: a machine-parts plant (item 66, 仅分割、焊接、组装) with a 2 t/h gas boiler (item 91):
+
+    >>> classify("C3311", ["cutting_welding_assembly_only", "gas_boiler_gt_1t_h"]).category_zh
+    '报告表'
+    """
+    tbl = table if table is not None else load_classification()
+    letter, digits = _normalize_code(industry_code)
+    code_label = f"{letter}{digits}"
+    given = _check_flags(flags, tbl)
+    effective, reasons = _expand(given, digits, tbl)
+
+    # --- rows matched by code: longest printed (or mapped) code that prefixes the project's code
+    best = 0
+    code_matches: list[tuple[Row, str, bool]] = []
+    for row in tbl.rows:
+        for code, mapped in row.codes():
+            if digits.startswith(code):
+                if len(code) > best:
+                    best, code_matches = len(code), [(row, code, mapped)]
+                elif len(code) == best:
+                    code_matches.append((row, code, mapped))
+
+    applicable: list[Row] = []
+    relied_on: dict[int, set[str]] = {}
+    exclusion_kind: str | None = None  # "not_managed" or "undetermined" when every code row is excluded
+    for row, code, mapped in code_matches:
+        how = (
+            f"through GB/T 4754-2017 class {code}: the list prints this item without a code, and the class "
+            "of identical name is this table's mapping, not the list's"
+            if mapped
+            else f"by its printed code {code}{'*' if code in row.starred else ''}"
+        )
+        reasons.append(
+            f"Item {row.item} ({row.industries_zh.strip()}; printed page {row.pages.printed}, PDF page "
+            f"{row.pages.pdf}) matches industry code {code_label} {how}."
+        )
+        excluded = False
+        if code in row.starred:
+            if "not_in_industrial_building" in effective:
+                reasons.append(
+                    f"Code {code}* of item {row.item} covers only projects produced in an industrial building "
+                    "(说明4: 名录中所标“*”号，指在工业建筑中生产的建设项目); not_in_industrial_building is given, "
+                    f"so item {row.item} does not apply."
+                )
+                excluded = True
+                exclusion_kind = exclusion_kind or "not_managed"
+            else:
+                reasons.append(
+                    f"Code {code}* is starred (说明4): item {row.item} is applied on the assumption that the "
+                    "project is produced in an industrial building (not_in_industrial_building not given)."
+                )
+                relied_on.setdefault(row.item, set()).add("not_in_industrial_building")
+        for excl in row.industry_exclusions:
+            if not any(digits.startswith(c) for c in excl.codes):
+                continue
+            if excl.flag in effective:
+                refer = (
+                    f"; item(s) {', '.join(map(str, excl.referral_items))} (not held) may name it"
+                    if excl.referral_items
+                    else ""
+                )
+                if excl.if_excluded == "undetermined" and excl.note:
+                    refer += f" ({excl.note.strip().rstrip('.')})"
+                reasons.append(
+                    f"Item {row.item} prints {_quote(excl.text_zh)} and {tbl.describe_flag(excl.flag)} is "
+                    f"given, so item {row.item} does not apply{refer}."
+                )
+                excluded = True
+                if excl.if_excluded == "undetermined":
+                    exclusion_kind = "undetermined"
+                else:
+                    exclusion_kind = exclusion_kind or "not_managed"
+            else:
+                relied_on.setdefault(row.item, set()).add(excl.flag)
+        if not excluded and row not in applicable:
+            applicable.append(row)
+
+    code_rows = {r.item for r, _, _ in code_matches}
+    triggered = [r for r in tbl.rows if r.item not in code_rows and set(r.triggered_by_any) & effective]
+    for row in triggered:
+        trig = [f for f in row.triggered_by_any if f in effective]
+        reasons.append(
+            f"Item {row.item} ({row.industries_zh.strip()}; printed page {row.pages.printed}) also applies, "
+            f"whatever the industry: the project has "
+            + ", ".join(tbl.describe_flag(f) for f in trig)
+            + "."
+        )
+        applicable.append(row)
+
+    outcomes = [_evaluate(row, effective, tbl) for row in applicable]
+    for o in outcomes:
+        reasons.extend(o.reasons)
+        relied_on.setdefault(o.row.item, set()).update(o.relied_on)
+    matched_items = [r.item for r, _, _ in code_matches] + [r.item for r in triggered]
+    determined = [o for o in outcomes if o.category is not None]
+    untriggered = [r for r in tbl.rows if r.triggered_by_any and r.item not in code_rows and r not in triggered]
+
+    def trigger_flags(below_rank: int) -> set[str]:
+        # an absent trigger flag could bring in an item able to give a category ranked above below_rank
+        out: set[str] = set()
+        for r in untriggered:
+            best_rank = min(
+                (i for i, c in enumerate(CATEGORY_ORDER) if not r.criterion(c).printed_slash),
+                default=len(CATEGORY_ORDER),
+            )
+            if best_rank < below_rank:
+                out.update(f for f in r.triggered_by_any if f not in effective)
+        return out
+
+    # --- a code that no held row names
+    if not code_matches:
+        referral = next((ref for ref in tbl.referrals if any(digits.startswith(c) for c in ref.codes)), None)
+        cov = next((c for c in tbl.coverage if digits.startswith(c.division)), None)
+        if referral is not None:
+            reasons.append(
+                f"No held item prints code {code_label}; item(s) {', '.join(map(str, referral.items))} of the "
+                f"list (not held here; printed page {referral.pages.printed}) may name it: "
+                f"{_quote(referral.text_zh)}. The category is therefore not determined here."
+            )
+            return _result("undetermined", matched_items, reasons, [], tbl)
+        if cov is None:
+            reasons.append(
+                "This table holds only part of the list; this table covers only: "
+                + "; ".join(f"{c.division} {c.name_zh} (item(s) {', '.join(map(str, c.items))})" for c in tbl.coverage)
+                + f". Code {code_label} is outside it, so its own item (if any) is unknown and the category "
+                "is undetermined."
+            )
+            if determined:
+                top = min(CATEGORY_ORDER.index(o.category) for o in determined)
+                reasons.append(
+                    f"The items that did apply give at least {RESULT_ZH[CATEGORY_ORDER[top]]} (Article 4)."
+                )
+            return _result("undetermined", matched_items, reasons, [], tbl)
+        exclusion_kind = "not_managed"
+        reasons.append(
+            f"No item of the list names code {code_label}: division {cov.division} {cov.name_zh} is held "
+            f"completely here (item(s) {', '.join(map(str, cov.items))}) and no item printed without a code is "
+            "known to name it."
+        )
+
+    if exclusion_kind == "undetermined":
+        reasons.append("The category is therefore not determined here.")
+        return _result("undetermined", matched_items, reasons, [], tbl)
+
+    if determined:
+        top = min(determined, key=lambda o: CATEGORY_ORDER.index(o.category))
+        rank = CATEGORY_ORDER.index(top.category)
+        if len(matched_items) > 1:
+            items = sorted(set(matched_items))
+            reasons.append(
+                f"Article 4 (建设内容涉及本名录中两个及以上项目类别的建设项目，其环境影响评价类别按照其中单项等级最高的确定): "
+                f"the project falls under items {', '.join(map(str, items))}; the highest single category, "
+                f"{RESULT_ZH[top.category]} (item {top.row.item}), applies."
+            )
+        missing: set[str] = set()
+        for o in outcomes:
+            missing |= _raising_flags(o.row, effective, rank)
+            if o.category == top.category:
+                missing |= relied_on.get(o.row.item, set())
+        missing |= trigger_flags(rank)
+        _unused(given, applicable, tbl, reasons)
+        return _result(top.category, matched_items, reasons, missing - effective, tbl)
+
+    if outcomes:
+        missing = set()
+        for o in outcomes:
+            missing |= _raising_flags(o.row, effective, len(CATEGORY_ORDER))
+        missing |= trigger_flags(len(CATEGORY_ORDER))
+        _unused(given, applicable, tbl, reasons)
+        return _result("undetermined", matched_items, reasons, missing - effective, tbl)
+
+    # no applicable row at all: the list does not name the project (Article 5)
+    reasons.append(
+        "Article 5 (本名录未作规定的建设项目，不纳入建设项目环境影响评价管理): the project is not under EIA "
+        "management, unless the provincial authority proposes and the ministry confirms otherwise."
+    )
+    missing = trigger_flags(len(CATEGORY_ORDER))
+    return _result("not_managed", matched_items, reasons, missing - effective, tbl)
+
+
+def _unused(given: frozenset[str], applicable: list[Row], table: ClassificationList, reasons: list[str]) -> None:
+    used: set[str] = set()
+    for row in applicable:
+        used |= row.flags_used()
+    implied_used = set()
+    for f in given:
+        if any(o in used for o in table.flags[f].implies):
+            implied_used.add(f)
+    unused = sorted(given - used - implied_used)
+    if unused:
+        reasons.append(
+            "Flags given but not used by the matching items: "
+            + ", ".join(table.describe_flag(f) for f in unused)
+            + "."
+        )
