@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from zones.crs import WGS84, parse_crs, to_wgs84
+from zones.crs import is_wgs84, parse_crs, to_wgs84
 from zones.errors import CRSError
 
 from .errors import LocationError
@@ -73,7 +73,7 @@ def locate(location: Location, source: str = "<project>") -> Site:
     converted = None
     if isinstance(crs, str):
         converted = f"{crs} to WGS84 by the published {crs.upper()} algorithm (inverse solved to 1e-10 deg)"
-    elif not crs.equals(WGS84):
+    elif not is_wgs84(crs):
         converted = f"{_crs_name(crs)} to WGS84 by pyproj"
     return Site(wgs, _crs_name(crs), converted)
 
@@ -88,8 +88,6 @@ def _crs_name(crs: CRS | str) -> str:
 def _check_geographic(geom: shapely.Geometry, source: str) -> None:
     xmin, ymin, xmax, ymax = geom.bounds
     lon_min, lat_min, lon_max, lat_max = CHINA_BOUNDS
-    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
-        raise LocationError(source, "location", f"lon/lat {xmin:g}, {ymin:g} are not degrees")
     swapped = lat_min <= xmin and xmax <= lat_max and lon_min <= ymin and ymax <= lon_max
     if swapped:
         raise LocationError(
@@ -97,6 +95,8 @@ def _check_geographic(geom: shapely.Geometry, source: str) -> None:
             f"lon {xmin:g} / lat {ymin:g} lie outside China, and swapped they would lie inside: "
             "lon and lat look swapped (lon is 73-136 in China, lat 3-54)",
         )
+    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+        raise LocationError(source, "location", f"lon/lat {xmin:g}, {ymin:g} are not degrees")
 
 
 def check_china(wgs: shapely.Geometry, crs: CRS | str, original: shapely.Geometry, source: str) -> None:

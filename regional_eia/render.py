@@ -121,3 +121,52 @@ def render_catalog_summary(summary: dict, console: Console) -> None:
                           f"{cap['utilisation']:.1%}")
     console.print(table)
     console.print(f"standards: {', '.join(summary['standards'])}", highlight=False)
+
+
+def render_standards_list(rows: list[dict], console: Console) -> None:
+    table = Table(title="Standards", box=box.SIMPLE_HEAD, expand=True)
+    for col in ("id", "title", "medium", "kind", "tables (figures)", "amendments"):
+        table.add_column(col)
+    for row in rows:
+        tables = ", ".join(f"{t} ({n})" for t, n in row["tables"].items())
+        table.add_row(row["id"], f"{row['title_zh']}\n[dim]{row['title_en']}[/dim]", row["medium"], row["kind"],
+                      tables, "\n".join(row["amendments"]) or "—")
+    console.print(table)
+
+
+def render_standard(std, limits, console: Console) -> None:
+    """A standard's tables: one rich table per printed table, pollutants down, columns across."""
+    console.print(f"[bold]{std.number}[/bold] {std.title_zh} / {std.title_en}\nsource: {std.source}", highlight=False)
+    for spec in std.tables:
+        rows = [lim for lim in limits if lim.table == spec.id]
+        table = Table(title=f"{spec.id} {spec.title_zh} (applies to {spec.applies_to} from {spec.applies_from})",
+                      box=box.SIMPLE_HEAD, expand=True)
+        table.add_column("item")
+        table.add_column("pollutant")
+        table.add_column("unit")
+        for column in spec.columns:
+            table.add_column(column.label_zh)
+        seen: dict[tuple, dict[str, str]] = {}
+        for lim in rows:
+            key = (lim.item, lim.pollutant, lim.pollutant_zh, lim.unit, str(lim.conditions), lim.amended_by)
+            value, text = lim.json_value()
+            cell = text if value is None else (_value(value) + (f" ({text})" if text else ""))
+            seen.setdefault(key, {})[lim.column] = cell
+        for (item, pollutant, name, unit, _, amended), cells in seen.items():
+            label = f"{name} [dim]{pollutant}[/dim]" + (f" [yellow]({amended})[/yellow]" if amended else "")
+            table.add_row(item, label, unit, *[cells.get(c.id, "") for c in spec.columns])
+        console.print(table)
+    for gap in std.gaps:
+        console.print(f"[dim]gap: {gap}[/dim]", highlight=False)
+
+
+def render_lookup(rows: list[dict], console: Console) -> None:
+    table = Table(title="Binding limits", box=box.SIMPLE_HEAD, expand=True)
+    for col in ("pollutant", "limit", "unit", "source", "why"):
+        table.add_column(col)
+    for row in rows:
+        value = row["value_text"] if row["value"] is None else _value(row["value"])
+        source = f"{row['standard']} {row['table']} {row['column']}" if row["standard"] else "—"
+        table.add_row(f"{row['pollutant_zh']} [dim]{row['pollutant']}[/dim]", value or "—", row["unit"] or "",
+                      source, "\n".join(row["reasons"][1:]))
+    console.print(table)

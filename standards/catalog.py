@@ -130,6 +130,14 @@ class StandardsCatalog:
         self.amendments = amendments
         self.pollutants = pollutants
         self.limits: tuple[Limit, ...] = tuple(_flatten(standards, amendments))
+        self._index: dict[tuple[str, str | None], tuple[Limit, ...]] = {}
+        for limit in self.limits:
+            for key in ((limit.standard, limit.pollutant), (limit.standard, None)):
+                self._index[key] = self._index.get(key, ()) + (limit,)
+
+    def rows(self, standard_id: str, pollutant: str | None = None) -> tuple[Limit, ...]:
+        """Every figure of a standard (amendments included), optionally for one pollutant."""
+        return self._index.get((standard_id, pollutant), ())
 
     def get(self, standard_id: str) -> StandardFile:
         key = _normalise_id(standard_id)

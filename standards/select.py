@@ -119,10 +119,8 @@ def wwtp_effluent_limit(
     """
     candidates = [
         lim
-        for lim in catalog.limits
-        if lim.standard == standard_id
-        and lim.pollutant == pollutant
-        and lim.column_tags.get("class", lim.column) == effluent_class
+        for lim in catalog.rows(standard_id, pollutant)
+        if lim.column_tags.get("class", lim.column) == effluent_class
         and lim.number is not None
         and on >= lim.applies_from
     ]
@@ -263,9 +261,7 @@ def _industry_standards(catalog: StandardsCatalog, industry: str, medium: str) -
 
 def _candidates(catalog: StandardsCatalog, standard_id: str, pollutant: str | None, on: dt.date,
                 enterprise: str) -> list[Limit]:
-    limits = [lim for lim in catalog.limits if lim.standard == standard_id
-              and (pollutant is None or lim.pollutant == pollutant)]
-    return [lim for lim in latest(limits, on) if in_force(lim, on, enterprise)]
+    return [lim for lim in latest(list(catalog.rows(standard_id, pollutant)), on) if in_force(lim, on, enterprise)]
 
 
 def _limit_set(limits: list[Limit], special: bool) -> tuple[list[Limit], str | None]:
@@ -396,7 +392,7 @@ def _select_one_water(catalog, ctx: WaterContext, pollutant: str, industry_ids: 
     listed_by_industry = False
     for sid in industry_ids:
         rows = _water_from(catalog, sid, pollutant, ctx, None, notes)
-        listing = [lim for lim in catalog.limits if lim.standard == sid and lim.pollutant == pollutant]
+        listing = catalog.rows(sid, pollutant)
         if listing:
             listed_by_industry = True
         if rows:
@@ -440,8 +436,8 @@ def _selection(pollutant, binding, reasons, notes, considered, wwtp_dedicated) -
 def _stricter(a: Limit | None, b: Limit | None, wwtp_dedicated: bool = False) -> bool:
     """Whether ``a`` is a figure and stricter than ``b`` (or ``b`` has none)."""
     fa = _figure(a, wwtp_dedicated)[0] if a else None
-    fb = _figure(b, wwtp_dedicated)[0] if b else None
-    if not isinstance(fa, float):
+    fb, b_text, _ = _figure(b, wwtp_dedicated) if b else (None, None, None)
+    if not isinstance(fa, float) or b_text is not None:  # nothing beats 不得检出 (not detectable)
         return False
     return not isinstance(fb, float) or fa < fb
 
@@ -457,8 +453,10 @@ def _apply_local(catalog, ctx, pollutant, binding, reasons, notes) -> Limit | No
         local = _strictest(rows, ctx.wwtp_dedicated)
         if local is None:
             continue
-        if binding is None or _stricter(local, binding, ctx.wwtp_dedicated):
-            why = "gives a figure where the national standards give none" if binding is None else "is stricter"
+        national_figure = binding is not None and any(
+            part is not None for part in _figure(binding, ctx.wwtp_dedicated)[:2])
+        if not national_figure or _stricter(local, binding, ctx.wwtp_dedicated):
+            why = "is stricter" if national_figure else "gives a figure where the national standards give none"
             reasons.append(f"local standard {std.number} ({std.area or 'its area'}) covers the zone and {why}")
             binding = local
         else:

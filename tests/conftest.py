@@ -8,9 +8,14 @@ from typing import Any
 import geopandas as gpd
 import pytest
 import yaml
+from hypothesis import settings
 from shapely.geometry import Point, Polygon
 
 from zones import load_catalog
+
+# pyproj builds transformers lazily: the first example of a test may take a second; no deadlines.
+settings.register_profile("project", deadline=None, max_examples=60)
+settings.load_profile("project")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

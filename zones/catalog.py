@@ -396,8 +396,8 @@ def _to_metric(rows: list[dict[str, Any]], repair: bool, warnings: list[str]) ->
         crs = rows[indices[0]]["crs"]
         idx = np.array(indices)
         wgs[idx] = _reproject(geoms[idx], crs, WGS84)
-    lon = shapely.get_x(shapely.centroid(wgs))
     _check_in_china(rows, wgs)
+    lon = shapely.get_x(shapely.centroid(wgs))
 
     metric_crs = [metric_crs_for(row["crs"], lon[i]) for i, row in enumerate(rows)]
     metric = np.empty(len(rows), dtype=object)
@@ -432,7 +432,7 @@ def _reproject(geoms: np.ndarray, src: CRS, dst: CRS) -> np.ndarray:
 
 def _check_in_china(rows: list[dict[str, Any]], wgs: np.ndarray) -> None:
     bounds = shapely.bounds(wgs)
-    bad = (bounds[:, 0] < 73) | (bounds[:, 2] > 136) | (bounds[:, 1] < 3) | (bounds[:, 3] > 54) | np.isnan(bounds).any(axis=1)
+    bad = (bounds[:, 0] < 73) | (bounds[:, 2] > 136) | (bounds[:, 1] < 3) | (bounds[:, 3] > 54) | ~np.isfinite(bounds).all(axis=1)
     for i in np.flatnonzero(bad):
         row = rows[i]
         raise CatalogError(

@@ -32,6 +32,7 @@ __all__ = [
     "gcj02_to_bd09",
     "bd09_to_gcj02",
     "in_china",
+    "is_wgs84",
 ]
 
 WGS84 = CRS.from_epsg(4326)
@@ -102,13 +103,21 @@ def to_wgs84(x: np.ndarray, y: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, 
     """Arrays of x/y (or lon/lat) in ``crs`` to WGS84 lon/lat, offsets (gcj02, bd09) included."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    if crs == "gcj02":
-        return gcj02_to_wgs84(x, y)
-    if crs == "bd09":
-        return gcj02_to_wgs84(*bd09_to_gcj02(x, y))
-    if crs.equals(WGS84):
+    if isinstance(crs, str):  # never compare a CRS with a string: pyproj would try to parse it
+        if crs == "gcj02":
+            return gcj02_to_wgs84(x, y)
+        if crs == "bd09":
+            return gcj02_to_wgs84(*bd09_to_gcj02(x, y))
+        raise CRSError(crs, "unknown offset datum")
+    if is_wgs84(crs):
         return x, y
     return transformer(crs, WGS84).transform(x, y, errcheck=False)
+
+
+@functools.lru_cache(maxsize=256)
+def is_wgs84(crs: CRS) -> bool:
+    """Whether ``crs`` is WGS84 lon/lat (cached: pyproj's CRS comparison costs tens of milliseconds)."""
+    return crs.equals(WGS84)
 
 
 # --- GCJ-02 / BD-09, the published algorithm ---------------------------------------------------------
