@@ -39,23 +39,26 @@ def render_screening(result: ScreeningResult, console: Console) -> None:
     console.print(Panel(head, title="regional-eia screening", box=box.ROUNDED))
 
     if result.findings:
-        table = Table(title="Findings", box=box.SIMPLE_HEAD, show_lines=False, expand=True)
-        table.add_column("severity", no_wrap=True)
-        table.add_column("code", no_wrap=True)
-        table.add_column("finding")
-        table.add_column("source", style="dim")
-        for f in result.findings:
-            table.add_row(Text(f.severity, _SEVERITY_STYLE[f.severity]), f.code, f.message, "; ".join(f.sources))
-        console.print(table)
+        console.print(Text("Findings", style="bold"))
+        order = list(_SEVERITY_STYLE)
+        for f in sorted(result.findings, key=lambda f: order.index(f.severity)):
+            line = Text.assemble(("  " + f.severity.ljust(12), _SEVERITY_STYLE[f.severity]), (f.code, "bold"),
+                                 f"  {f.message}")
+            console.print(line)
+            if f.sources:
+                console.print(Text(f"                source: {'; '.join(f.sources)}", style="dim"))
+        console.print()
 
     if result.capacity:
         table = Table(title="Capacity", box=box.SIMPLE_HEAD, expand=True)
-        for col in ("metric", "basis", "cap", "committed", "reserved", "remaining", "demand", "left after", "use after", "fits"):
-            table.add_column(col, justify="right" if col not in ("metric", "basis", "fits") else "left")
+        for col in ("cap", "limit", "committed", "reserved", "left", "project", "left after", "used after", "fits"):
+            table.add_column(col, justify="left" if col in ("cap", "fits") else "right")
+        basis = {"final_discharge": "final", "sewer_intake": "intake", "emission": "emission"}
         for c in result.capacity:
             fits = {True: Text("yes", "green"), False: Text("NO", "bold red"), None: Text("?", "magenta")}[c.fits]
             table.add_row(
-                f"{c.metric} ({c.unit})", c.basis, fmt(c.cap), fmt(c.committed), fmt(c.reserved), fmt(c.remaining),
+                f"{c.metric} {c.unit} [dim]{basis[c.basis]}[/dim]", fmt(c.cap), fmt(c.committed), fmt(c.reserved),
+                fmt(c.remaining),
                 fmt(c.demand), fmt(c.remaining_after),
                 "—" if c.utilisation_after is None else f"{c.utilisation_after:.1%}", fits,
             )
