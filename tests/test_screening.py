@@ -210,3 +210,78 @@ def test_shrinking_never_turns_a_fit_into_a_misfit(small_catalog_module, flow, c
 @pytest.fixture(scope="module")
 def small_catalog_module(tmp_path_factory):
     return load_catalog(write_catalog(tmp_path_factory.mktemp("m"), 4549))
+
+
+# --- standards inside a screening --------------------------------------------------------------------
+
+
+def test_standard_exceeded_carries_limit_value_unit_source(small_catalog):
+    data = project_data()
+    data["wastewater"]["effluent"] = {"COD": "650 mg/L"}
+    result = screen(project_from_data(data), small_catalog, on=ON)
+    finding = next(f for f in result.findings if f.code == "STANDARD_EXCEEDED")
+    assert finding.values == {"pollutant": "COD", "point": "total_outlet", "proposed": 650, "limit": 500, "unit": "mg/L"}
+    assert finding.sources == ["GB 8978-1996 表4 三级标准 (grade3)"]
+    assert result.verdict == "fail"
+
+
+def test_first_class_pollutant_needs_the_workshop_outlet(small_catalog):
+    data = project_data()
+    data["wastewater"]["effluent"] = {"COD": "300 mg/L", "Cr6": "0.1 mg/L"}
+    result = screen(project_from_data(data), small_catalog, on=ON)
+    assert "WORKSHOP_OUTLET_REQUIRED" in codes(result) and result.verdict == "incomplete"
+    data["wastewater"]["workshop_effluent"] = {"Cr6": "0.1 mg/L"}
+    fixed = screen(project_from_data(data), small_catalog, on=ON)
+    check = next(c for c in fixed.standards if c.pollutant == "Cr6")
+    assert check.point == "workshop_outlet" and check.limit == 0.5 and check.complies
+
+
+def test_not_detectable_compares_with_zero(small_catalog):
+    data = project_data(industry="C1713")
+    data["wastewater"]["workshop_effluent"] = {"Cr6": "0 mg/L"}
+    result = screen(project_from_data(data), small_catalog, on=ON)
+    check = next(c for c in result.standards if c.pollutant == "Cr6")
+    assert check.limit_text == "不得检出" and check.complies is True
+
+
+def test_ph_outside_range_fails(small_catalog):
+    data = project_data()
+    data["wastewater"]["pH"] = "5-9"
+    result = screen(project_from_data(data), small_catalog, on=ON)
+    assert any(f.code == "STANDARD_EXCEEDED" and f.values["pollutant"] == "pH" for f in result.findings)
+
+
+def test_stack_rate_by_height(small_catalog):
+    data = project_data(air={"emissions": {}, "stacks": [
+        {"id": "DA001", "height_m": 20, "concentrations": {"HCl": "50 mg/m3"}, "rates": {"HCl": "0.5 kg/h"}}]})
+    result = screen(project_from_data(data), small_catalog, on=ON)
+    rate = next(c for c in result.standards if c.point == "DA001 rate")
+    assert rate.source.startswith("GB 16297-1996 表2") and rate.complies is False  # 0.43 kg/h at 20 m, grade 2
+    assert rate.limit == pytest.approx(0.43)
+
+
+def test_pollutant_without_figure_is_reported_not_passed(small_catalog):
+    data = project_data()
+    data["wastewater"]["effluent"] = {"COD": "300 mg/L", "NH3-N": "30 mg/L"}  # GB 8978 grade 3: no NH3-N figure
+    result = screen(project_from_data(data), small_catalog, on=ON)
+    assert any(f.code == "STANDARD_NOT_COVERED" and f.values["pollutant"] == "NH3-N" for f in result.findings)
+    check = next(c for c in result.standards if c.pollutant == "NH3-N")
+    assert check.complies is None
+
+
+def test_every_finding_code_is_produced_somewhere(demo, small_catalog_module, tmp_path):
+    produced = set()
+    for path in EXAMPLES.glob("*.yaml"):
+        produced |= set(codes(screen(load_project(path), demo, on=ON)))
+    scenarios = [
+        project_data(location={"crs": 4490, "lon": 118.86, "lat": 30.985}),
+        project_data(location={"crs": 4490, "lon": 118.838, "lat": 30.985}),
+        project_data(industry="C2614", location={"crs": 4490, "lon": 118.8025, "lat": 30.985}),
+        project_data(location={"crs": 4490, "wkt": "POLYGON ((118.835 30.98, 118.845 30.98, 118.845 30.99, 118.835 30.98))"}),
+        project_data(industry="C3360", processes=["electroplating"]),
+        {**project_data(), "wastewater": {"route": "indirect", "flow": "2500 m3/d", "operating_days": 300,
+                                          "effluent": {"COD": "900 mg/L", "Cr6": "0.2 mg/L"}}},
+    ]
+    for data in scenarios:
+        produced |= set(codes(screen(project_from_data(data), small_catalog_module, on=ON)))
+    assert produced == set(FINDING_CODES), set(FINDING_CODES) - produced
