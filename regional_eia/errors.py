@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["RegionalEIAError", "ProjectError", "LocationError", "ReportError"]
+__all__ = ["RegionalEIAError", "ProjectError", "LocationError", "ReportError", "LedgerError"]
 
 
 class RegionalEIAError(Exception):
@@ -29,3 +29,12 @@ class ReportError(RegionalEIAError):
     def __init__(self, source: object, why: str):
         self.source, self.why = source, why
         super().__init__(f"{source}: {why}")
+
+
+class LedgerError(RegionalEIAError):
+    """A capacity ledger cannot be used: names the ledger file, the entry if there is one, and the fix."""
+
+    def __init__(self, path: object, why: str, entry: object | None = None):
+        self.path, self.why, self.entry = path, why, entry
+        where = f"{path}: entry {entry}" if entry is not None else f"{path}"
+        super().__init__(f"{where}: {why}")
