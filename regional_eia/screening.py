@@ -25,7 +25,7 @@ from .result import (
     ScreeningResult,
     verdict_of,
 )
-from .spatial import spatial_join
+from .spatial import nearest_parks, spatial_join
 from .category import category_for
 from .standards_check import check_standards
 
@@ -178,20 +178,10 @@ def _locate_in_parks(site: Site, hits: pd.DataFrame, catalog: Catalog, findings:
 
 
 def _nearest_park(point: shapely.Point, catalog: Catalog) -> tuple[str, float] | None:
-    parks = catalog.zones[catalog.zones["kind"] == "park"]
-    if parks.empty:
+    zone, distance = nearest_parks(np.array([point], dtype=object), catalog)
+    if zone[0] < 0:
         return None
-    best = None
-    for zone_id, epsg, geom in zip(parks["zone_id"], parks["metric_epsg"], parks["metric_geometry"]):
-        from zones.crs import WGS84, transformer
-        from pyproj import CRS
-
-        tr = transformer(WGS84, CRS.from_epsg(int(epsg)))
-        local = shapely.Point(*tr.transform(point.x, point.y))
-        d = shapely.distance(local, geom)
-        if best is None or d < best[1]:
-            best = (zone_id, float(d))
-    return best
+    return str(catalog.zones["zone_id"].iat[int(zone[0])]), float(distance[0])
 
 
 # --- zoning ----------------------------------------------------------------------------------------
@@ -263,26 +253,38 @@ def _access_findings(project: Project, park_id: str | None, unit_codes: list[str
         lists.append((zone_id, f"control unit {code} ({unit.unit_class}) access list", catalog.access_for_unit(zone_id)))
     findings = []
     for zone_id, label, access in lists:
-        for part, code, severity in (("prohibited", "ACCESS_PROHIBITED", "fail"),
-                                     ("restricted", "ACCESS_RESTRICTED", "conditional"),
-                                     ("encouraged", "ACCESS_ENCOURAGED", "info")):
-            for rule in getattr(access, part):
-                matched = industry_matches(project.industry, rule.codes)
-                if not matched:
-                    continue
-                if rule.processes and not set(rule.processes) & set(project.processes):
-                    continue
-                process_note = f" with process {sorted(set(rule.processes) & set(project.processes))}" if rule.processes else ""
-                message = f"{project.industry}{process_note} is {part} by the {label}: {rule.reason}"
-                if rule.conditions:
-                    message += f"; condition: {rule.conditions}"
-                findings.append(Finding(
-                    code=code, severity=severity, zone_id=zone_id, message=message,
-                    values={"industry": project.industry, "matched_code": matched,
-                            "processes": list(rule.processes), "conditions": rule.conditions},
-                    sources=[f"catalogue {label}, {part}"],
-                ))
+        for part, code, severity, rule, matched, common in access_matches(project.industry, project.processes, access):
+            process_note = f" with process {common}" if rule.processes else ""
+            message = f"{project.industry}{process_note} is {part} by the {label}: {rule.reason}"
+            if rule.conditions:
+                message += f"; condition: {rule.conditions}"
+            findings.append(Finding(
+                code=code, severity=severity, zone_id=zone_id, message=message,
+                values={"industry": project.industry, "matched_code": matched,
+                        "processes": list(rule.processes), "conditions": rule.conditions},
+                sources=[f"catalogue {label}, {part}"],
+            ))
     return findings
+
+
+ACCESS_PARTS = (("prohibited", "ACCESS_PROHIBITED", "fail"),
+                ("restricted", "ACCESS_RESTRICTED", "conditional"),
+                ("encouraged", "ACCESS_ENCOURAGED", "info"))
+
+
+def access_matches(industry: str, processes: Sequence[str], access: AccessList):
+    """The rules of one access list that an industry (with its process flags) falls under, in list order:
+    ``(part, code, severity, rule, matched_prefix, common_processes)``."""
+    matches = []
+    for part, code, severity in ACCESS_PARTS:
+        for rule in getattr(access, part):
+            matched = industry_matches(industry, rule.codes)
+            if not matched:
+                continue
+            if rule.processes and not set(rule.processes) & set(processes):
+                continue
+            matches.append((part, code, severity, rule, matched, sorted(set(rule.processes) & set(processes))))
+    return matches
 
 
 # --- capacity and offsets --------------------------------------------------------------------------

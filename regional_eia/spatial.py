@@ -1,4 +1,10 @@
-"""Every site against every zone in one pass: STRtree queries per metric CRS, distances in metres."""
+"""Every site against every zone in one pass: STRtree queries per metric CRS, distances in metres.
+
+The same functions serve one project (:func:`regional_eia.screen`) and a million
+(:mod:`regional_eia.batch`): :func:`join_pairs` gives the raw (site, zone) pairs as arrays,
+:func:`spatial_join` the frame a single screening reads, :func:`nearest_parks` the park nearest to
+each site outside every park.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zones.catalog import Catalog
+from zones.catalog import Catalog, SpatialGroup
 from zones.crs import WGS84, transformer
 
-__all__ = ["SpatialHits", "spatial_join"]
+__all__ = ["SpatialHits", "Pairs", "spatial_join", "join_pairs", "nearest_parks"]
 
 _POINT_TYPES = (0, 4)
 
@@ -36,6 +42,21 @@ class SpatialHits:
         return self
 
 
+@dataclass(frozen=True)
+class Pairs:
+    """(site, zone) pairs within reach as parallel arrays; ``zone`` is the row position in
+    ``catalog.zones``. In query order (group, then zones of reach 0, then the others)."""
+
+    site: np.ndarray
+    zone: np.ndarray
+    distance: np.ndarray
+    covered: np.ndarray
+    overlap: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
 def _degrees(reach_m: float) -> float:
     # a safe over-estimate of reach in degrees up to 60N (1 degree of lon >= 55 km there)
     return reach_m / 55_000.0 + 1e-6
@@ -55,18 +76,21 @@ def spatial_join(sites_wgs84: np.ndarray, catalog: Catalog) -> SpatialHits:
     Returns
     -------
     SpatialHits
-        One row per (site, zone) pair within the catalogue's largest reach.
+        One row per (site, zone) pair within the zone's reach (0 for parks and control units).
     """
     sites_wgs84 = np.asarray(sites_wgs84, dtype=object)
-    present = np.array([g is not None for g in sites_wgs84], dtype=bool)
-    reach = catalog.max_buffer_m
-    parts = []
-    if present.any():
-        bounds = np.full((len(sites_wgs84), 4), np.nan)
-        bounds[present] = shapely.bounds(sites_wgs84[present])
-        for group in catalog.groups:
-            parts.append(_query_group(group, sites_wgs84, bounds, present, reach))
-    frame = pd.concat(parts, ignore_index=True) if parts else _empty()
+    pairs = join_pairs(sites_wgs84, catalog)
+    if len(pairs):
+        frame = pd.DataFrame({
+            "site": pairs.site,
+            "zone_id": catalog.zones["zone_id"].to_numpy()[pairs.zone],
+            "kind": catalog.zones["kind"].to_numpy()[pairs.zone],
+            "distance_m": pairs.distance,
+            "covered": pairs.covered,
+            "overlap_m2": pairs.overlap,
+        })
+    else:
+        frame = _empty()
     frame = frame.sort_values(["site", "distance_m"], kind="stable").reset_index(drop=True)
     return SpatialHits(frame).with_count(len(sites_wgs84))
 
@@ -84,7 +108,77 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _query_group(group, sites, bounds, present, reach) -> pd.DataFrame:
+def _no_pairs() -> Pairs:
+    return Pairs(np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([], dtype=float),
+                 np.array([], dtype=bool), np.array([], dtype=float))
+
+
+@dataclass(frozen=True)
+class _GroupIndex:
+    """What a group needs for fast queries, built once per catalogue and kept on the group."""
+
+    positions: np.ndarray  # row position in catalog.zones of each zone of the group
+    touching: tuple[np.ndarray, shapely.STRtree] | None  # zones of reach 0: found by intersecting
+    reaching: tuple[np.ndarray, shapely.STRtree, float] | None  # zones with a buffer or setback
+    parks: tuple[np.ndarray, shapely.STRtree, tuple[float, float, float, float], shapely.STRtree] | None
+
+
+def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
+    cached = group.__dict__.get("_fast_index")
+    if cached is not None:
+        return cached
+    positions = catalog.zones.index.get_indexer(group.zone_ids).astype(np.int64)
+    zero = np.flatnonzero(group.reach_m == 0)
+    rest = np.flatnonzero(group.reach_m > 0)
+    parks = np.flatnonzero(group.kinds == "park")
+    index = _GroupIndex(
+        positions=positions,
+        touching=(zero, shapely.STRtree(group.geometries[zero])) if zero.size else None,
+        reaching=(rest, shapely.STRtree(group.geometries[rest]), float(group.reach_m[rest].max()))
+        if rest.size else None,
+        parks=(parks, shapely.STRtree(group.geometries[parks]),
+               tuple(shapely.total_bounds(catalog.zones.geometry.to_numpy()[positions[parks]])),
+               shapely.STRtree(shapely.centroid(group.geometries[parks])))
+        if parks.size else None,
+    )
+    object.__setattr__(group, "_fast_index", index)
+    return index
+
+
+def _to_local(geoms: np.ndarray, crs) -> np.ndarray:
+    tr = transformer(WGS84, crs)
+    types = shapely.get_type_id(geoms)
+    if np.all(types == 0):
+        xy = shapely.get_coordinates(geoms)
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return shapely.points(x, y)
+    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def join_pairs(sites_wgs84: np.ndarray, catalog: Catalog, local_cache: dict | None = None) -> Pairs:
+    """Every (site, zone) pair within the zone's reach, as arrays (see :class:`Pairs`).
+
+    A zone of reach 0 (parks, control units, protected zones without buffer) pairs with the sites
+    that intersect it; any other with the sites within its reach. Distances, overlaps and
+    coverage are measured in the group's metric CRS. ``local_cache``, when given, keeps each group's
+    reprojected sites for :func:`nearest_parks`.
+    """
+    sites_wgs84 = np.asarray(sites_wgs84, dtype=object)
+    present = ~shapely.is_missing(sites_wgs84)
+    if not present.any():
+        return _no_pairs()
+    bounds = np.full((len(sites_wgs84), 4), np.nan)
+    bounds[present] = shapely.bounds(sites_wgs84[present])
+    parts = [_query_group(group, catalog, sites_wgs84, bounds, present, local_cache) for group in catalog.groups]
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return _no_pairs()
+    return Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in Pairs.__dataclass_fields__))
+
+
+def _query_group(group: SpatialGroup, catalog: Catalog, sites, bounds, present, local_cache=None) -> Pairs | None:
+    index = _index(group, catalog)
+    reach = index.reaching[2] if index.reaching else 0.0
     pad = _degrees(reach)
     gx0, gy0, gx1, gy1 = group.bounds_wgs84
     candidates = np.flatnonzero(
@@ -95,34 +189,140 @@ def _query_group(group, sites, bounds, present, reach) -> pd.DataFrame:
         & (bounds[:, 1] <= gy1 + pad)
     )
     if candidates.size == 0:
-        return _empty()
-    tr = transformer(WGS84, group.crs)
-    local = shapely.transform(
-        sites[candidates], lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
-    )
-    site_pos, zone_pos = group.tree.query(local, predicate="dwithin", distance=reach)
-    if site_pos.size == 0:
-        return _empty()
-    site_geoms = local[site_pos]
-    zone_geoms = group.geometries[zone_pos]
-    distance = shapely.distance(site_geoms, zone_geoms)
-    kinds = group.kinds[zone_pos]
-    zone_ids = group.zone_ids[zone_pos]
-    keep = (distance == 0) | (distance <= group.reach_m[zone_pos])
-    site_geoms, zone_geoms, distance = site_geoms[keep], zone_geoms[keep], distance[keep]
-    site_pos, kinds, zone_ids = site_pos[keep], kinds[keep], zone_ids[keep]
-    covered = shapely.covered_by(site_geoms, zone_geoms)
-    overlap = np.zeros(len(site_geoms))
-    polygonal = ~np.isin(shapely.get_type_id(site_geoms), _POINT_TYPES) & (distance == 0)
-    if polygonal.any():
-        overlap[polygonal] = shapely.area(shapely.intersection(site_geoms[polygonal], zone_geoms[polygonal]))
-    return pd.DataFrame(
-        {
-            "site": candidates[site_pos],
-            "zone_id": zone_ids,
-            "kind": kinds,
-            "distance_m": distance,
-            "covered": covered,
-            "overlap_m2": overlap,
-        }
-    )
+        return None
+    local = _to_local(sites[candidates], group.crs)
+    if local_cache is not None:
+        local_cache[id(group)] = (candidates, local)
+    polygonal_site = ~np.isin(shapely.get_type_id(local), _POINT_TYPES)
+    parts = []
+    if index.touching is not None:
+        members, tree = index.touching
+        site_pos, member_pos = tree.query(local, predicate="intersects")
+        zone_pos = members[member_pos]
+        covered = np.ones(site_pos.size, dtype=bool)
+        overlap = np.zeros(site_pos.size)
+        poly = polygonal_site[site_pos]
+        if poly.any():
+            covered[poly] = shapely.covered_by(local[site_pos[poly]], group.geometries[zone_pos[poly]])
+            overlap[poly] = shapely.area(shapely.intersection(local[site_pos[poly]], group.geometries[zone_pos[poly]]))
+        parts.append((site_pos, zone_pos, np.zeros(site_pos.size), covered, overlap))
+    if index.reaching is not None:
+        members, tree, max_reach = index.reaching
+        site_pos, member_pos = tree.query(local, predicate="dwithin", distance=max_reach)
+        zone_pos = members[member_pos]
+        distance = shapely.distance(local[site_pos], group.geometries[zone_pos])
+        keep = (distance == 0) | (distance <= group.reach_m[zone_pos])
+        site_pos, zone_pos, distance = site_pos[keep], zone_pos[keep], distance[keep]
+        touching = distance == 0
+        covered = touching.copy()
+        overlap = np.zeros(site_pos.size)
+        poly = polygonal_site[site_pos] & touching
+        if poly.any():
+            covered[poly] = shapely.covered_by(local[site_pos[poly]], group.geometries[zone_pos[poly]])
+            overlap[poly] = shapely.area(shapely.intersection(local[site_pos[poly]], group.geometries[zone_pos[poly]]))
+        parts.append((site_pos, zone_pos, distance, covered, overlap))
+    if not parts:
+        return None
+    site_pos, zone_pos, distance, covered, overlap = (np.concatenate(a) for a in zip(*parts))
+    return Pairs(candidates[site_pos].astype(np.int64), index.positions[zone_pos], distance.astype(float),
+                 covered, overlap)
+
+
+# --- the nearest park ------------------------------------------------------------------------------
+
+_EARTH_M = 6_371_000.0
+
+
+def _lower_bound_m(lon: np.ndarray, lat: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Half the great-circle distance from each point to the nearest point of a lon/lat box (clamped):
+    a safe lower bound of the distance to anything inside the box measured in a metric CRS."""
+    x0, y0, x1, y1 = bbox
+    cx = np.clip(lon, x0, x1)
+    cy = np.clip(lat, y0, y1)
+    p1, p2 = np.radians(lat), np.radians(cy)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(cx - lon) / 2) ** 2
+    return 0.5 * 2 * _EARTH_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def nearest_parks(points_wgs84: np.ndarray, catalog: Catalog, local_cache: dict | None = None,
+                  sites: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest park to each WGS84 point, and its distance in metres in the park's metric CRS.
+
+    Returns ``(zone, distance)``: ``zone`` the row position in ``catalog.zones`` (-1 when the
+    catalogue has no park, or for a missing point), ``distance`` in metres (inf then). Of two parks
+    at the same distance the one listed first in the catalogue is taken. Each metric-CRS group is
+    queried only for the points it could hold a nearer park for. With ``local_cache`` from
+    :func:`join_pairs` and ``sites`` (each point's position among the sites joined there), points
+    already reprojected into a group are not reprojected again.
+    """
+    points = np.asarray(points_wgs84, dtype=object)
+    n = len(points)
+    best_zone = np.full(n, -1, dtype=np.int64)
+    best_distance = np.full(n, np.inf)
+    present = ~shapely.is_missing(points)
+    groups = [(g, _index(g, catalog)) for g in catalog.groups]
+    groups = [(g, ix) for g, ix in groups if ix.parks is not None]
+    if not groups or not present.any():
+        return best_zone, best_distance
+    lon = np.where(present, shapely.get_x(points), np.nan)
+    lat = np.where(present, shapely.get_y(points), np.nan)
+    bounds = np.stack([_lower_bound_m(lon, lat, ix.parks[2]) for _, ix in groups])
+    first = np.argmin(np.where(np.isnan(bounds), np.inf, bounds), axis=0)
+    for rank in (0, 1):
+        for gi, (group, ix) in enumerate(groups):
+            if rank == 0:
+                todo = present & (first == gi)
+            else:
+                todo = present & (first != gi) & (bounds[gi] <= best_distance)
+            todo = np.flatnonzero(todo)
+            if todo.size == 0:
+                continue
+            local = _cached_local(points, todo, group, local_cache, sites)
+            site_pos, zone, distance = _nearest_in_group(local, group, ix)
+            # of ties, the park first in the catalogue: sort by site, distance, zone and keep the first
+            order = np.lexsort((zone, distance, site_pos))
+            site_pos, zone, distance = site_pos[order], zone[order], distance[order]
+            first_of_site = np.r_[True, site_pos[1:] != site_pos[:-1]]
+            rows = todo[site_pos[first_of_site]]
+            zone, distance = zone[first_of_site], distance[first_of_site]
+            better = (distance < best_distance[rows]) | (
+                (distance == best_distance[rows]) & (zone < best_zone[rows]))
+            best_zone[rows[better]] = zone[better]
+            best_distance[rows[better]] = distance[better]
+    return best_zone, best_distance
+
+
+def _cached_local(points, todo, group, local_cache, sites):
+    cached = local_cache.get(id(group)) if local_cache is not None and sites is not None else None
+    if cached is None:
+        return _to_local(points[todo], group.crs)
+    candidates, local = cached
+    wanted = sites[todo]
+    position = np.minimum(np.searchsorted(candidates, wanted), max(len(candidates) - 1, 0))
+    found = (candidates[position] == wanted) if len(candidates) else np.zeros(len(wanted), dtype=bool)
+    out = np.empty(len(todo), dtype=object)
+    out[found] = local[position[found]]
+    if (~found).any():
+        out[~found] = _to_local(points[todo[~found]], group.crs)
+    return out
+
+
+def _nearest_in_group(local: np.ndarray, group: SpatialGroup, ix: _GroupIndex):
+    """Every park of the group at the least distance from each point: (point, zone, distance) triples.
+
+    The park whose centroid is nearest gives an upper bound ``u`` of the distance; only the parks
+    within ``u`` of the point can be nearer, and their exact distances (GEOS, as
+    ``STRtree.query_nearest`` computes them) decide. Several times faster than a
+    nearest-neighbour search over polygons, with the same answer.
+    """
+    members, tree, _, centroids = ix.parks
+    geoms = group.geometries[members]
+    point_pos, first = centroids.query_nearest(local, all_matches=False)
+    bound = np.full(len(local), np.inf)
+    bound[point_pos] = shapely.distance(local[point_pos], geoms[first])
+    point_pos, member_pos = tree.query(local, predicate="dwithin", distance=bound)
+    distance = shapely.distance(local[point_pos], geoms[member_pos])
+    nearest = np.full(len(local), np.inf)
+    np.minimum.at(nearest, point_pos, distance)
+    keep = distance == nearest[point_pos]
+    return point_pos[keep], ix.positions[members[member_pos[keep]]], distance[keep]
