@@ -223,3 +223,8 @@ def test_park_spec_helper_is_valid():
     from zones.model import ParkSpec
 
     assert ParkSpec.model_validate(park_spec()).caps[0].metric == "wastewater"
+
+
+def test_unknown_access_process_flag(tmp_path):
+    err = _error(tmp_path, lambda s, f: s["zones"][0]["park"]["access"]["prohibited"][1].update(processes=["plating"]))
+    assert err.zone_id == "P1" and err.field == "access.prohibited.processes" and "plating" in str(err)

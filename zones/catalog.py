@@ -472,7 +472,28 @@ def _spatial_groups(zones: gpd.GeoDataFrame) -> list[SpatialGroup]:
     return groups
 
 
+def _check_access_processes(catalog: Catalog) -> None:
+    """Process flags in access lists must be flags of the EIA list, which project files use too."""
+    from standards.eia_category import load_classification
+
+    flags = load_classification().flags
+    lists = [(zone_id, zone.park.access) for zone_id, zone in catalog.parks.items()]
+    lists += [(zone_id, unit.access) for zone_id, unit in catalog.control_units.items()]
+    lists += [(f"class {cls}", access) for cls, access in catalog.spec.control_unit_access.items()]
+    for zone_id, access in lists:
+        for part in ("prohibited", "restricted", "encouraged"):
+            for rule in getattr(access, part):
+                unknown = sorted(set(rule.processes) - set(flags))
+                if unknown:
+                    raise CatalogError(
+                        catalog.source, zone_id, f"access.{part}.processes",
+                        f"unknown process flag(s) {', '.join(unknown)}; flags are those of the EIA list "
+                        "(standards/data/eia_category/classification-2021.yaml), e.g. electroplating, dyeing",
+                    )
+
+
 def _check_references(catalog: Catalog) -> None:
+    _check_access_processes(catalog)
     known = catalog.standards
     for zone_id, zone in catalog.parks.items():
         park = zone.park
