@@ -302,7 +302,7 @@ def _capacity_checks(project, park_id, park: ParkSpec, catalog, book, on, findin
         values = {"cap": cap.value, "committed": position.committed, "reserved": position.reserved,
                   "remaining": check.remaining, "demand": check.demand, "unit": cap.unit, "basis": cap.basis}
         sources = [f"catalogue park {park_id} caps.{cap.metric}" + (f" ({cap.source})" if cap.source else ""),
-                   f"committed/reserved: {position.source}", *demand.sources]
+                   f"committed/reserved: {position.source}", *position.notes, *demand.sources]
         if demand.value is None:
             findings.append(Finding(
                 code="DATA_MISSING", severity="incomplete", zone_id=park_id,
