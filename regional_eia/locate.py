@@ -106,8 +106,8 @@ def check_china(wgs: shapely.Geometry, crs: CRS | str, original: shapely.Geometr
     if lon_min <= xmin and xmax <= lon_max and lat_min <= ymin and ymax <= lat_max:
         return
     hint = ""
-    if not isinstance(crs, str) and crs.is_projected:
-        x = original.bounds[0]
+    x = original.bounds[0]
+    if not isinstance(crs, str) and crs.is_projected and np.isfinite(x):
         epsg = crs.to_epsg() or 0
         if x > 1e7 and 4534 <= epsg <= 4554:
             zone = int(x // 1e6)
@@ -119,6 +119,12 @@ def check_china(wgs: shapely.Geometry, crs: CRS | str, original: shapely.Geometr
                     f"expects one: use EPSG:{4534 + zone - 25} (central meridian {zone * 3}E)")
         else:
             hint = "; check the EPSG code (Gauss-Kruger zone) and that x is easting, y northing"
+    if not np.all(np.isfinite(wgs.bounds)):
+        raise LocationError(
+            source, "location",
+            f"the coordinates ({x:g}, {original.bounds[1]:g}) cannot be transformed from {_crs_name(crs)} to "
+            f"WGS84{hint or '; check the CRS and that x is easting, y northing'}",
+        )
     raise LocationError(
         source, "location",
         f"the site lands at lon {xmin:.4f}, lat {ymin:.4f} in WGS84, outside China{hint}",

@@ -115,3 +115,8 @@ def test_bd09_site_converted():
     # BD-09 of the GCJ-02 point (116.404, 39.915): converted to GCJ-02 and on to WGS84
     assert shapely.get_x(site.geometry) == pytest.approx(116.39775, abs=5e-5)
     assert "bd09" in site.converted
+
+
+def test_coordinates_that_do_not_transform_are_a_location_error():
+    with pytest.raises(LocationError, match="cannot be transformed|outside China"):
+        locate(Location(crs=4549, x=9e20, y=3430461.25))
