@@ -674,6 +674,8 @@ def batch_command(
     layer: Annotated[Optional[str], typer.Option("--layer", help="GeoPackage layer or Excel sheet.")] = None,
     summary: Annotated[Optional[Path], typer.Option(
         "--summary", help="Write the summary as JSON to this file instead of a table on stderr.")] = None,
+    nearest_park: Annotated[bool, typer.Option(
+        "--nearest-park", help="Fill nearest_park/nearest_park_m for sites outside every park (slower).")] = False,
     on: OnOpt = None,
 ) -> None:
     """Screen every project of a file; exit 1 when any row erred (its reason is in its row)."""
@@ -689,7 +691,8 @@ def batch_command(
             raise typer.BadParameter("this build has no capacity ledger; leave --ledger out") from None
         book = open_ledger(ledger, loaded, create=False)
     options = dict(catalog=loaded, on=on.date() if on else None, book=book, mode=mode.value,
-                   chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs, layer=layer)
+                   chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs, layer=layer,
+                   nearest_park=nearest_park)
     try:
         if engine is BatchEngineKind.dask:
             from regional_eia.batch.dask_engine import screen_batch_dask

@@ -145,8 +145,11 @@ def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
     return index
 
 
-def _to_local(geoms: np.ndarray, crs) -> np.ndarray:
+def _to_local(geoms: np.ndarray | None, crs, xy: np.ndarray | None = None) -> np.ndarray:
     tr = transformer(WGS84, crs)
+    if xy is not None:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return shapely.points(x, y)
     types = shapely.get_type_id(geoms)
     if np.all(types == 0):
         xy = shapely.get_coordinates(geoms)
@@ -155,28 +158,36 @@ def _to_local(geoms: np.ndarray, crs) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
-def join_pairs(sites_wgs84: np.ndarray, catalog: Catalog, local_cache: dict | None = None) -> Pairs:
+def join_pairs(sites_wgs84: np.ndarray | None, catalog: Catalog, local_cache: dict | None = None,
+               xy: np.ndarray | None = None) -> Pairs:
     """Every (site, zone) pair within the zone's reach, as arrays (see :class:`Pairs`).
 
     A zone of reach 0 (parks, control units, protected zones without buffer) pairs with the sites
     that intersect it; any other with the sites within its reach. Distances, overlaps and
     coverage are measured in the group's metric CRS. ``local_cache``, when given, keeps each group's
-    reprojected sites for :func:`nearest_parks`.
+    reprojected sites for :func:`nearest_parks`. Point sites may be given as ``xy`` (an n x 2 array of
+    lon/lat, NaN for none) instead of geometries, which saves making a million points twice.
     """
-    sites_wgs84 = np.asarray(sites_wgs84, dtype=object)
-    present = ~shapely.is_missing(sites_wgs84)
+    if xy is not None:
+        present = ~np.isnan(xy[:, 0])
+        bounds = np.column_stack([xy, xy])
+    else:
+        sites_wgs84 = np.asarray(sites_wgs84, dtype=object)
+        present = ~shapely.is_missing(sites_wgs84)
+        bounds = np.full((len(sites_wgs84), 4), np.nan)
+        if present.any():
+            bounds[present] = shapely.bounds(sites_wgs84[present])
     if not present.any():
         return _no_pairs()
-    bounds = np.full((len(sites_wgs84), 4), np.nan)
-    bounds[present] = shapely.bounds(sites_wgs84[present])
-    parts = [_query_group(group, catalog, sites_wgs84, bounds, present, local_cache) for group in catalog.groups]
+    parts = [_query_group(group, catalog, sites_wgs84, bounds, present, local_cache, xy) for group in catalog.groups]
     parts = [p for p in parts if p is not None and len(p)]
     if not parts:
         return _no_pairs()
     return Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in Pairs.__dataclass_fields__))
 
 
-def _query_group(group: SpatialGroup, catalog: Catalog, sites, bounds, present, local_cache=None) -> Pairs | None:
+def _query_group(group: SpatialGroup, catalog: Catalog, sites, bounds, present, local_cache=None,
+                 xy=None) -> Pairs | None:
     index = _index(group, catalog)
     reach = index.reaching[2] if index.reaching else 0.0
     pad = _degrees(reach)
@@ -190,10 +201,14 @@ def _query_group(group: SpatialGroup, catalog: Catalog, sites, bounds, present, 
     )
     if candidates.size == 0:
         return None
-    local = _to_local(sites[candidates], group.crs)
+    if xy is not None:
+        local = _to_local(None, group.crs, xy[candidates])
+        polygonal_site = np.zeros(len(local), dtype=bool)
+    else:
+        local = _to_local(sites[candidates], group.crs)
+        polygonal_site = ~np.isin(shapely.get_type_id(local), _POINT_TYPES)
     if local_cache is not None:
         local_cache[id(group)] = (candidates, local)
-    polygonal_site = ~np.isin(shapely.get_type_id(local), _POINT_TYPES)
     parts = []
     if index.touching is not None:
         members, tree = index.touching
@@ -244,8 +259,8 @@ def _lower_bound_m(lon: np.ndarray, lat: np.ndarray, bbox: tuple[float, float, f
     return 0.5 * 2 * _EARTH_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-def nearest_parks(points_wgs84: np.ndarray, catalog: Catalog, local_cache: dict | None = None,
-                  sites: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def nearest_parks(points_wgs84: np.ndarray | None, catalog: Catalog, local_cache: dict | None = None,
+                  sites: np.ndarray | None = None, xy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The nearest park to each WGS84 point, and its distance in metres in the park's metric CRS.
 
     Returns ``(zone, distance)``: ``zone`` the row position in ``catalog.zones`` (-1 when the
@@ -255,17 +270,25 @@ def nearest_parks(points_wgs84: np.ndarray, catalog: Catalog, local_cache: dict 
     :func:`join_pairs` and ``sites`` (each point's position among the sites joined there), points
     already reprojected into a group are not reprojected again.
     """
-    points = np.asarray(points_wgs84, dtype=object)
-    n = len(points)
+    if xy is not None:
+        points = None
+        n = len(xy)
+        present = ~np.isnan(xy[:, 0])
+    else:
+        points = np.asarray(points_wgs84, dtype=object)
+        n = len(points)
+        present = ~shapely.is_missing(points)
     best_zone = np.full(n, -1, dtype=np.int64)
     best_distance = np.full(n, np.inf)
-    present = ~shapely.is_missing(points)
     groups = [(g, _index(g, catalog)) for g in catalog.groups]
     groups = [(g, ix) for g, ix in groups if ix.parks is not None]
     if not groups or not present.any():
         return best_zone, best_distance
-    lon = np.where(present, shapely.get_x(points), np.nan)
-    lat = np.where(present, shapely.get_y(points), np.nan)
+    if xy is not None:
+        lon, lat = xy[:, 0], xy[:, 1]
+    else:
+        lon = np.where(present, shapely.get_x(points), np.nan)
+        lat = np.where(present, shapely.get_y(points), np.nan)
     bounds = np.stack([_lower_bound_m(lon, lat, ix.parks[2]) for _, ix in groups])
     first = np.argmin(np.where(np.isnan(bounds), np.inf, bounds), axis=0)
     for rank in (0, 1):
@@ -277,7 +300,7 @@ def nearest_parks(points_wgs84: np.ndarray, catalog: Catalog, local_cache: dict 
             todo = np.flatnonzero(todo)
             if todo.size == 0:
                 continue
-            local = _cached_local(points, todo, group, local_cache, sites)
+            local = _cached_local(points, todo, group, local_cache, sites, xy)
             site_pos, zone, distance = _nearest_in_group(local, group, ix)
             # of ties, the park first in the catalogue: sort by site, distance, zone and keep the first
             order = np.lexsort((zone, distance, site_pos))
@@ -292,10 +315,13 @@ def nearest_parks(points_wgs84: np.ndarray, catalog: Catalog, local_cache: dict 
     return best_zone, best_distance
 
 
-def _cached_local(points, todo, group, local_cache, sites):
+def _cached_local(points, todo, group, local_cache, sites, xy=None):
+    def fresh(which):
+        return _to_local(None, group.crs, xy[which]) if xy is not None else _to_local(points[which], group.crs)
+
     cached = local_cache.get(id(group)) if local_cache is not None and sites is not None else None
     if cached is None:
-        return _to_local(points[todo], group.crs)
+        return fresh(todo)
     candidates, local = cached
     wanted = sites[todo]
     position = np.minimum(np.searchsorted(candidates, wanted), max(len(candidates) - 1, 0))
@@ -303,7 +329,7 @@ def _cached_local(points, todo, group, local_cache, sites):
     out = np.empty(len(todo), dtype=object)
     out[found] = local[position[found]]
     if (~found).any():
-        out[~found] = _to_local(points[todo[~found]], group.crs)
+        out[~found] = fresh(todo[~found])
     return out
 
 

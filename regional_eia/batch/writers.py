@@ -1,0 +1,192 @@
+"""Write batch results by the output's extension, chunk by chunk, in input order.
+
+CSV (UTF-8 with BOM, so that Excel shows Chinese names), JSON lines, GeoJSON, GeoPackage and
+GeoParquet. Geographic outputs carry each site as a WGS84 point (the centroid of a site polygon);
+a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+from pyproj import CRS
+
+from .engine import OUTPUT_COLUMNS
+from .schema import BatchInputError
+
+__all__ = ["open_output", "OUTPUT_FORMATS", "OUTPUT_SCHEMA", "Writer"]
+
+OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".geojson": "geojson", ".gpkg": "gpkg",
+                  ".parquet": "parquet", ".geoparquet": "parquet"}
+_FLOATS = ("lon", "lat", "nearest_park_m", "cap_remaining", "cap_demand", "cap_utilisation_after",
+           "cap_reduce_by", "reuse_rate_to_fit")
+OUTPUT_SCHEMA = pa.schema([
+    pa.field(name, pa.int64() if name == "row" else pa.float64() if name in _FLOATS
+             else pa.bool_() if name == "cap_fits" else pa.string())
+    for name in OUTPUT_COLUMNS
+])
+_WGS84_PROJJSON = CRS.from_epsg(4326).to_json_dict()
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas()
+
+
+def _points(table: pa.Table) -> np.ndarray:
+    lon = table.column("lon").to_numpy(zero_copy_only=False)
+    lat = table.column("lat").to_numpy(zero_copy_only=False)
+    points = shapely.points(lon, lat)
+    points[np.isnan(lon)] = None
+    return points
+
+
+def _wkb_points(table: pa.Table) -> pa.Array:
+    """Little-endian WKB points straight from the lon/lat columns (null where lon is null)."""
+    lon = table.column("lon").to_numpy(zero_copy_only=False)
+    lat = table.column("lat").to_numpy(zero_copy_only=False)
+    n = len(lon)
+    record = np.zeros(n, dtype=[("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+    record["order"], record["type"], record["x"], record["y"] = 1, 1, lon, lat
+    missing = np.isnan(lon)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum(np.where(missing, 0, 21))
+    data = record[~missing].tobytes()
+    validity = pa.array(~missing).buffers()[1] if missing.any() else None
+    return pa.Array.from_buffers(pa.binary(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
+                                 null_count=int(missing.sum()))
+
+
+class Writer:
+    """Write chunks of result rows to ``path``; ``close()`` (or ``with``) finishes the file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.rows = 0
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def write(self, table: pa.Table) -> None:
+        """Append rows (an Arrow table with :data:`OUTPUT_SCHEMA`'s columns)."""
+        self._write(table)
+        self.rows += table.num_rows
+
+    def _write(self, table: pa.Table) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _CSV(Writer):
+    def __init__(self, path: Path):
+        super().__init__(path)
+        from pyarrow import csv as pacsv
+
+        self.file = path.open("wb")
+        self.file.write("\ufeff".encode())
+        self.writer = pacsv.CSVWriter(self.file, OUTPUT_SCHEMA)
+
+    def _write(self, table):
+        self.writer.write_table(table)
+
+    def close(self):
+        self.writer.close()
+        self.file.close()
+
+
+class _JSONLines(Writer):
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.file = path.open("w", encoding="utf-8")
+
+    def _write(self, table):
+        if table.num_rows:
+            text = _frame(table).to_json(orient="records", lines=True, force_ascii=False).replace("\\/", "/")
+            self.file.write(text if text.endswith("\n") else text + "\n")
+
+    def close(self):
+        self.file.close()
+
+
+class _GeoJSON(Writer):
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.file = path.open("w", encoding="utf-8")
+        self.file.write('{"type": "FeatureCollection", "features": [\n')
+        self.first = True
+
+    def _write(self, table):
+        if not table.num_rows:
+            return
+        properties = _frame(table).to_json(orient="records", lines=True, force_ascii=False).replace("\\/", "/")
+        lines = properties.rstrip("\n").split("\n")
+        lon = table.column("lon").to_numpy(zero_copy_only=False)
+        lat = table.column("lat").to_numpy(zero_copy_only=False)
+        features = []
+        for props, x, y in zip(lines, lon, lat):
+            geometry = "null" if x != x else f'{{"type": "Point", "coordinates": [{float(x)!r}, {float(y)!r}]}}'
+            features.append(f'{{"type": "Feature", "properties": {props}, "geometry": {geometry}}}')
+        self.file.write(("" if self.first else ",\n") + ",\n".join(features))
+        self.first = False
+
+    def close(self):
+        self.file.write("\n]}\n")
+        self.file.close()
+
+
+class _GeoPackage(Writer):
+    def __init__(self, path: Path):
+        super().__init__(path)
+        if path.exists():
+            path.unlink()
+        self.first = True
+
+    def _write(self, table):
+        import geopandas as gpd
+        import pyogrio
+
+        gdf = gpd.GeoDataFrame(_frame(table), geometry=gpd.GeoSeries(_points(table), crs=4326))
+        pyogrio.write_dataframe(gdf, self.path, layer="screening", driver="GPKG", append=not self.first)
+        self.first = False
+
+
+class _GeoParquet(Writer):
+    def __init__(self, path: Path):
+        super().__init__(path)
+        import pyarrow.parquet as pq
+
+        geo = {"version": "1.0.0", "primary_column": "geometry",
+               "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "crs": _WGS84_PROJJSON}}}
+        schema = OUTPUT_SCHEMA.append(pa.field("geometry", pa.binary())).with_metadata({b"geo": json.dumps(geo)})
+        self.schema = schema
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+
+    def _write(self, table):
+        table = table.append_column("geometry", _wkb_points(table)).replace_schema_metadata(
+            self.schema.metadata)
+        self.writer.write_table(table)
+
+    def close(self):
+        self.writer.close()
+
+
+def open_output(path: str | Path) -> Writer:
+    """A writer for ``path`` by its extension (see :data:`OUTPUT_FORMATS`)."""
+    path = Path(path)
+    kind = OUTPUT_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise BatchInputError(path, f"unknown output format {path.suffix!r}; use one of "
+                                    f"{', '.join(sorted(OUTPUT_FORMATS))}", "--out")
+    if not path.parent.is_dir():
+        raise BatchInputError(path, f"folder {path.parent} does not exist", "--out")
+    return {"csv": _CSV, "jsonl": _JSONLines, "geojson": _GeoJSON, "gpkg": _GeoPackage,
+            "parquet": _GeoParquet}[kind](path)
