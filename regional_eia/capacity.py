@@ -12,13 +12,14 @@ from typing import Protocol
 
 from standards import StandardsCatalog
 from standards.select import wwtp_effluent_limit
-from standards.units import convert
+from standards.units import convert, parse_quantity
 from zones.model import Cap, ParkSpec
 
 from .project import Project
 from .result import CapacityCheck
 
-__all__ = ["Demand", "Position", "CapacityBook", "CatalogueBook", "demand_for", "check_cap", "load_t_per_year"]
+__all__ = ["Demand", "Position", "CapacityBook", "CatalogueBook", "demand_for", "check_cap", "load_t_per_year",
+           "final_discharge_concentration"]
 
 
 def load_t_per_year(concentration_mg_l: float, flow_m3_d: float, days: float) -> float:
@@ -64,9 +65,13 @@ class CatalogueBook:
         return Position(cap.committed, cap.reserved, "catalogue")
 
 
-def _water_concentration(project: Project, park: ParkSpec, pollutant: str, standards: StandardsCatalog,
-                         on) -> tuple[float | None, str, tuple[str, ...], tuple[str, ...]]:
-    """The concentration at which the project's water load counts for a final-discharge cap."""
+def final_discharge_concentration(project: Project, park: ParkSpec, pollutant: str, standards: StandardsCatalog,
+                                  on) -> tuple[float | None, str, tuple[str, ...], tuple[str, ...]]:
+    """The concentration at which the project's water load counts for a final-discharge cap.
+
+    Returns ``(mg/L or None, how, missing fields, sources)``: a direct discharger's own effluent; for an
+    indirect one the WWTP's permit figure from the catalogue, else its effluent standard's class figure.
+    """
     ww = project.wastewater
     if ww.route == "direct":
         q = ww.effluent.get(pollutant)
@@ -77,8 +82,6 @@ def _water_concentration(project: Project, park: ParkSpec, pollutant: str, stand
     if wwtp is None:
         return None, "", ("park.wwtp (catalogue)",), ()
     if pollutant in wwtp.effluent_concentrations:
-        from standards.units import parse_quantity
-
         value, unit = parse_quantity(wwtp.effluent_concentrations[pollutant])
         mg_l = convert(value, unit, "mg/L")
         return mg_l, f"WWTP permit {value:g} {unit}", (), (f"catalogue park.wwtp.effluent_concentrations.{pollutant}",)
@@ -125,7 +128,7 @@ def demand_for(project: Project, park: ParkSpec, cap: Cap, standards: StandardsC
         if q is None:
             missing.append(f"wastewater.effluent.{pollutant}")
     else:
-        conc, conc_how, more_missing, conc_sources = _water_concentration(project, park, pollutant, standards, on)
+        conc, conc_how, more_missing, conc_sources = final_discharge_concentration(project, park, pollutant, standards, on)
         missing.extend(more_missing)
     if missing:
         return Demand(None, "", tuple(missing))

@@ -10,10 +10,18 @@ import pandas as pd
 import shapely
 
 from standards.select import industry_matches
+from standards.units import convert
 from zones.catalog import Catalog, load_catalog
 from zones.model import AccessList, ParkSpec
 
-from .capacity import CapacityBook, CatalogueBook, check_cap, demand_for, load_t_per_year
+from .capacity import (
+    CapacityBook,
+    CatalogueBook,
+    check_cap,
+    demand_for,
+    final_discharge_concentration,
+    load_t_per_year,
+)
 from .errors import RegionalEIAError
 from .locate import Site, locate
 from .project import Project
@@ -217,7 +225,7 @@ def _zoning_findings(project: Project, hits: pd.DataFrame, catalog: Catalog) -> 
             ))
     for row in hits[hits["kind"] == "receptor"].itertuples():
         receptor = catalog.receptors[row.zone_id]
-        setback = _setback_for(project.industry, receptor.setbacks)
+        setback = setback_for(project.industry, receptor.setbacks)
         if setback is not None and row.distance_m < setback.distance_m:
             findings.append(Finding(
                 code="RECEPTOR_SETBACK", severity="fail", zone_id=row.zone_id,
@@ -230,7 +238,7 @@ def _zoning_findings(project: Project, hits: pd.DataFrame, catalog: Catalog) -> 
     return findings
 
 
-def _setback_for(industry: str, setbacks):
+def setback_for(industry: str, setbacks):
     specific = [(industry_matches(industry, s.industries), s) for s in setbacks if s.industries]
     specific = [(m, s) for m, s in specific if m]
     if specific:
@@ -334,9 +342,6 @@ def _capacity_checks(project, park_id, park: ParkSpec, catalog, book, on, findin
 
 
 def _offsets(project, park_id, park: ParkSpec, catalog, on, findings) -> list[OffsetRequirement]:
-    from .capacity import _water_concentration
-    from standards.units import convert
-
     offsets = []
     for offset in park.offsets:
         pollutant = offset.pollutant
@@ -347,7 +352,7 @@ def _offsets(project, park_id, park: ParkSpec, catalog, on, findings) -> list[Of
             increment, how = convert(q.value, q.unit, "t/a"), f"declared air emission {q}"
         elif "water" in media and project.wastewater is not None:
             ww = project.wastewater
-            conc, conc_how, missing, _ = _water_concentration(project, park, pollutant, catalog.standards, on)
+            conc, conc_how, missing, _ = final_discharge_concentration(project, park, pollutant, catalog.standards, on)
             if conc is None or ww.operating_days is None:
                 needed = list(missing) + ([] if ww.operating_days else ["wastewater.operating_days"])
                 findings.append(Finding(

@@ -41,13 +41,13 @@ from zones.catalog import Catalog
 from zones.crs import bd09_to_gcj02, is_wgs84, parse_crs, to_wgs84, wgs84_to_gcj02
 from zones.errors import CRSError
 
-from ..capacity import CapacityBook, CatalogueBook, _water_concentration
+from ..capacity import CapacityBook, CatalogueBook, final_discharge_concentration
 from ..category import DOWNGRADE
 from ..errors import ProjectError
 from ..locate import CHINA_BOUNDS, locate
 from ..project import project_from_data
 from ..result import FINDING_CODES
-from ..screening import _setback_for, access_matches
+from ..screening import setback_for, access_matches
 from ..spatial import join_pairs, nearest_parks
 from ..standards_check import water_context
 from .columns import Parsed, parse_chunk
@@ -258,7 +258,7 @@ class BatchEngine:
         key = (park_index, pollutant)
         if key not in self._wwtp_cache:
             stub = SimpleNamespace(wastewater=SimpleNamespace(route="indirect", effluent={}))
-            conc = _water_concentration(stub, self.catalog.park(self.parks[park_index]), pollutant,
+            conc = final_discharge_concentration(stub, self.catalog.park(self.parks[park_index]), pollutant,
                                         self.catalog.standards, self.on)[0]
             self._wwtp_cache[key] = np.nan if conc is None else conc
         return self._wwtp_cache[key]
@@ -469,7 +469,7 @@ class BatchEngine:
         key = (zone, industry)
         if key not in self._setback_cache:
             receptor = self.catalog.receptors[self.zone_ids[zone]]
-            setback = _setback_for(industry, receptor.setbacks)
+            setback = setback_for(industry, receptor.setbacks)
             self._setback_cache[key] = np.nan if setback is None else setback.distance_m
         return self._setback_cache[key]
 

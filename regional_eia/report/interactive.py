@@ -17,7 +17,7 @@ from zones.crs import WGS84, transformer
 
 from ..result import ScreeningResult
 from .extras import require
-from .maps import VERDICT_COLOURS, setback_for, site_view, zones_in_view
+from .maps import VERDICT_COLOURS, ring_setback, site_view, zones_in_view
 from .text import Wording
 
 __all__ = ["interactive_map", "find_leaflet", "LEAFLET_DIRS", "LEAFLET_MISSING"]
@@ -81,7 +81,7 @@ def interactive_map(result: ScreeningResult, catalog: Catalog, words: Wording, l
         spec = catalog.receptors[zone_id]
         point = geom if geom.geom_type == "Point" else geom.representative_point()
         name = f"{words.zone_name(zone_id)} ({words.msg(f'receptor.{spec.receptor_type}')})"
-        setback = setback_for(industry, spec.setbacks)
+        setback = ring_setback(industry, spec.setbacks)
         if setback is not None:
             folium.Circle([point.y, point.x], radius=setback.distance_m, color="#c62828", weight=1, dash_array="6 4",
                           fill=False, tooltip=f"{name}: {words.msg('map.setback')} {setback.distance_m:g} m").add_to(fmap)

@@ -24,10 +24,10 @@ from zones.catalog import Catalog
 from zones.crs import WGS84, gk_crs_for_longitude, transformer
 
 from ..result import ScreeningResult
-from ..screening import _setback_for  # the rule the screening applied, so the rings drawn are the ones checked
+from ..screening import setback_for  # the rule the screening applied, so the rings drawn are the ones checked
 from .text import Wording, has_cjk
 
-__all__ = ["site_map", "batch_map", "site_view", "zones_in_view", "setback_for", "MAP_SIZE_IN", "MAP_DPI", "VERDICT_COLOURS"]
+__all__ = ["site_map", "batch_map", "site_view", "zones_in_view", "ring_setback", "MAP_SIZE_IN", "MAP_DPI", "VERDICT_COLOURS"]
 
 MAP_SIZE_IN = (9.0, 7.0)
 MAP_DPI = 150
@@ -235,7 +235,7 @@ def _draw_receptors(ax, zones, catalog: Catalog, words: Wording, industry, flagg
     receptors = zones[zones["kind"] == "receptor"]
     for zone_id, geom in receptors.geometry.items():
         spec = catalog.receptors[zone_id]
-        setback = setback_for(industry, spec.setbacks)
+        setback = ring_setback(industry, spec.setbacks)
         violated = zone_id in flagged and flagged[zone_id].code == "RECEPTOR_SETBACK"
         if setback is not None:
             ring = geom.buffer(setback.distance_m).boundary
@@ -257,10 +257,10 @@ def _draw_receptors(ax, zones, catalog: Catalog, words: Wording, industry, flagg
             label=f"{words.msg('map.receptor')}: {words.msg(f'receptor.{spec.receptor_type}')}")
 
 
-def setback_for(industry: str | None, setbacks):
+def ring_setback(industry: str | None, setbacks):
     """The setback a receptor keeps from ``industry``; without one, the general setback (any industry)."""
     if industry:
-        return _setback_for(industry, setbacks)
+        return setback_for(industry, setbacks)
     general = [s for s in setbacks if not s.industries]
     return max(general, key=lambda s: s.distance_m) if general else None
 
