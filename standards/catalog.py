@@ -234,7 +234,7 @@ def _limit(
 
 def _read_yaml(path: Path | Traversable) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise StandardsDataError(path, "YAML", str(exc)) from exc
     except UnicodeDecodeError as exc:
