@@ -239,6 +239,7 @@ def _zoning_findings(project: Project, hits: pd.DataFrame, catalog: Catalog) -> 
 
 
 def setback_for(industry: str, setbacks):
+    """The receptor's setback for ``industry``: the longest matching industry prefix, else the general one."""
     specific = [(industry_matches(industry, s.industries), s) for s in setbacks if s.industries]
     specific = [(m, s) for m, s in specific if m]
     if specific:
