@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -723,6 +724,8 @@ def batch_command(
 
 def main() -> None:
     """Console-script entry point."""
+    if hasattr(signal, "SIGPIPE"):  # `regional-eia ... | head`: end quietly like other Unix tools
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     app()
 
 
