@@ -7,6 +7,8 @@ a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import json
 from pathlib import Path
 
@@ -61,7 +63,7 @@ def _wkb_points(table: pa.Table) -> pa.Array:
                                  null_count=int(missing.sum()))
 
 
-class Writer:
+class Writer(ABC):
     """Write chunks of result rows to ``path``; ``close()`` (or ``with``) finishes the file."""
 
     def __init__(self, path: Path):
@@ -79,8 +81,9 @@ class Writer:
         self._write(table)
         self.rows += table.num_rows
 
-    def _write(self, table: pa.Table) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _write(self, table: pa.Table) -> None:
+        """Write one chunk in the format of the subclass."""
 
     def close(self) -> None:
         pass
