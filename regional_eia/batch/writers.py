@@ -7,9 +7,8 @@ a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import json
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
