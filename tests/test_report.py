@@ -462,3 +462,25 @@ def test_cli_report_reads_capacity_from_the_ledger(tmp_path):
     assert result.exit_code == 0, result.stderr
     page = (tmp_path / "out" / "LX-2027-007.html").read_text(encoding="utf-8")
     assert f"Committed/reserved from: ledger {path}" in text_of(page)
+
+
+@pytest.mark.parametrize("ext", ["parquet", "gpkg", "geojson"])
+def test_batch_report_reads_every_geo_output_of_batch(tmp_path, ext):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from cli import app
+    from regional_eia.report import load_batch
+
+    rows = pd.DataFrame({"id": ["A", "B"], "industry": ["C3484", "C1713"], "lon": [119.172, 118.822],
+                         "lat": [31.118, 30.99], "crs": ["4490", "4490"], "route": ["indirect", "indirect"],
+                         "flow_m3d": [120, 3000], "operating_days": [300, 300], "COD_mg_L": [300, 180]})
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    runner = CliRunner()
+    for out in ("csv", ext):
+        result = runner.invoke(app, ["batch", str(tmp_path / "in.csv"), "--out", str(tmp_path / f"out.{out}")])
+        assert result.exit_code == 0, result.stderr
+    from_csv = load_batch(tmp_path / "out.csv").rows
+    from_geo = load_batch(tmp_path / f"out.{ext}").rows
+    assert list(from_geo["verdict"]) == list(from_csv["verdict"]) == ["pass", "fail"]
+    assert list(from_geo["park"]) == list(from_csv["park"])

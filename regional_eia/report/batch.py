@@ -58,6 +58,11 @@ def load_batch(path: str | Path) -> BatchInput:
     path = Path(path)
     if not path.is_file():
         raise ReportError(path, "no such file (expected JSON lines of screening results, or CSV)")
+    if path.suffix.lower() in _GEO_SUFFIXES:
+        batch = _read_geo(path)
+        if batch.rows.empty:
+            raise ReportError(path, "holds no projects")
+        return batch
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -123,6 +128,25 @@ def _read_json_lines(path: Path, text: str) -> BatchInput:
         "main_reason": [None] * len(results),  # worded in the report's language when it is written
     })
     return BatchInput(str(path), rows, tuple(results))
+
+
+_GEO_SUFFIXES = (".parquet", ".geoparquet", ".gpkg", ".geojson")
+
+
+def _read_geo(path: Path) -> BatchInput:
+    """``regional-eia batch`` output written as GeoParquet, GeoPackage or GeoJSON (the same columns)."""
+    import geopandas as gpd
+
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            frame = pd.read_parquet(path)
+        else:
+            frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio, pyarrow and geopandas each raise their own kinds
+        raise ReportError(path, f"not readable as {path.suffix} batch output: {exc}") from exc
+    frame = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    return BatchInput(str(path), _rows(frame, path, list(range(1, len(frame) + 1))), None)
 
 
 def _read_csv(path: Path) -> BatchInput:
