@@ -474,8 +474,10 @@ def _apply_intake(catalog, ctx, pollutant, binding, reasons, notes) -> Limit | N
     intake = _strictest(rows, ctx.wwtp_dedicated)
     if intake is None:
         return binding
-    if binding is None or _stricter(intake, binding, ctx.wwtp_dedicated):
-        reasons.append(f"the park WWTP's intake standard {std.number} (纳管标准) is stricter for {pollutant}")
+    national_figure = binding is not None and any(part is not None for part in _figure(binding, ctx.wwtp_dedicated)[:2])
+    if not national_figure or _stricter(intake, binding, ctx.wwtp_dedicated):
+        why = "is stricter" if national_figure else "gives the figure the national standards leave to the WWTP"
+        reasons.append(f"the park WWTP's intake standard {std.number} (纳管标准) {why} for {pollutant}")
         return intake
     reasons.append(f"the park WWTP's intake standard {std.number} is not stricter for {pollutant}")
     return binding
