@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -24,6 +25,7 @@ __all__ = [
     "Project",
     "load_project",
     "project_from_data",
+    "check_processes",
 ]
 
 
@@ -242,6 +244,31 @@ class Project(BaseModel):
     wastewater: Wastewater | None = None
     air: Air | None = None
     description: str | None = None
+
+    @field_validator("processes")
+    @classmethod
+    def _known_processes(cls, processes: tuple[str, ...]) -> tuple[str, ...]:
+        check_processes(processes)
+        return processes
+
+
+def check_processes(processes: Sequence[str]) -> None:
+    """Refuse a process flag that the EIA list does not define, suggesting the near ones.
+
+    Access lists and the EIA category both read these flags, so a typo would silently match nothing.
+    """
+    import difflib
+
+    from standards.eia_category import load_classification
+
+    flags = load_classification().flags
+    for flag in processes:
+        if flag not in flags:
+            close = difflib.get_close_matches(flag, list(flags), n=3, cutoff=0.5)
+            close += [f for f in flags if f.startswith(flag) and f not in close][:3]
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"unknown process flag {flag!r}{hint} (the flags of the EIA list: "
+                             "standards/data/eia_category/classification-2021.yaml, 'flags:')")
 
 
 def project_from_data(data: Any, source: str = "<project>") -> Project:

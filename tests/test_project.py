@@ -120,3 +120,10 @@ def test_bd09_site_converted():
 def test_coordinates_that_do_not_transform_are_a_location_error():
     with pytest.raises(LocationError, match="cannot be transformed|outside China"):
         locate(Location(crs=4549, x=9e20, y=3430461.25))
+
+
+def test_unknown_process_flag_names_the_file_and_suggests():
+    with pytest.raises(ProjectError) as info:
+        project_from_data(project_data(processes=["printing"]), "p.yaml")
+    assert info.value.field == "processes.0" or info.value.field == "processes"
+    assert "p.yaml" in str(info.value) and "printing_conventional" in str(info.value)

@@ -45,7 +45,7 @@ from ..capacity import CapacityBook, CatalogueBook, final_discharge_concentratio
 from ..category import DOWNGRADE
 from ..errors import ProjectError
 from ..locate import CHINA_BOUNDS, locate
-from ..project import project_from_data
+from ..project import check_processes, project_from_data
 from ..result import FINDING_CODES
 from ..screening import setback_for, access_matches
 from ..spatial import join_pairs, nearest_parks
@@ -834,9 +834,10 @@ class BatchEngine:
         for industry, processes in uniques:
             key = (industry, processes)
             if key not in self._category_cache:
+                flags = tuple(processes.split(";")) if processes else ()
                 try:
-                    self._category_cache[key] = (True, classify(industry, tuple(processes.split(";")) if processes
-                                                                else ()).category)
+                    check_processes(flags)  # the Project model's own check, so the message is screen's
+                    self._category_cache[key] = (True, classify(industry, flags).category)
                 except ValueError as exc:
                     self._category_cache[key] = (False, f"processes: {exc}")
             results.append(self._category_cache[key])
