@@ -62,8 +62,8 @@ def _water_checks(project, park, catalog, on, findings) -> list[StandardCheck]:
     ctx = water_context(project, park, on)
     declared = set(ww.effluent) | set(ww.workshop_effluent) | ({"pH"} if ww.pH else set())
     try:
-        selections = select_water(catalog.standards, ctx, sorted(declared))
         listed = select_water(catalog.standards, ctx, None)
+        selections = {**listed, **select_water(catalog.standards, ctx, sorted(declared - set(listed)))}
     except SelectionError as exc:
         findings.append(Finding(code=exc.code, severity="fail" if exc.code == "OUTFALL_FORBIDDEN" else "incomplete",
                                 message=str(exc),
