@@ -308,7 +308,7 @@ def _capacity_checks(project, park_id, park: ParkSpec, catalog, book, on, findin
         check = check_cap(park_id, cap, demand, position, project)
         checks.append(check)
         label = f"{cap.metric} cap of {catalog.names[park_id]} ({cap.value:g} {cap.unit}, {cap.basis})"
-        values = {"cap": cap.value, "committed": position.committed, "reserved": position.reserved,
+        values = {"metric": cap.metric, "cap": cap.value, "committed": position.committed, "reserved": position.reserved,
                   "remaining": check.remaining, "demand": check.demand, "unit": cap.unit, "basis": cap.basis}
         sources = [f"catalogue park {park_id} caps.{cap.metric}" + (f" ({cap.source})" if cap.source else ""),
                    f"committed/reserved: {position.source}", *position.notes, *demand.sources]
