@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from standards import SelectionError, UnitError
-from standards.model import AltValue, RangeValue, TextValue
+from standards.model import TextValue
 from standards.select import AirContext, Selection, WaterContext, industry_matches, select_air, select_water
-from standards.units import convert, parse_unit
+from standards.units import convert
 from zones.catalog import Catalog
 from zones.model import ParkSpec
 

@@ -36,7 +36,6 @@ from .model import (
     ParkSpec,
     ProtectedSpec,
     ReceptorSpec,
-    Setback,
     ZoneLayer,
     ZoneSpec,
 )
