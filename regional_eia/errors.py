@@ -17,6 +17,9 @@ class ProjectError(RegionalEIAError):
         where = f"{source}: {field}" if field else f"{source}"
         super().__init__(f"{where}: {why}")
 
+    def __reduce__(self):  # pickles (a batch chunk's row errors travel to Dask workers and back)
+        return type(self), (self.source, self.field, self.why)
+
 
 class LocationError(ProjectError):
     """Coordinates that cannot be where they say (outside China, swapped lon/lat, wrong GK zone)."""
@@ -30,6 +33,9 @@ class ReportError(RegionalEIAError):
         self.source, self.why = source, why
         super().__init__(f"{source}: {why}")
 
+    def __reduce__(self):
+        return type(self), (self.source, self.why)
+
 
 class LedgerError(RegionalEIAError):
     """A capacity ledger cannot be used: names the ledger file, the entry if there is one, and the fix."""
@@ -38,3 +44,6 @@ class LedgerError(RegionalEIAError):
         self.path, self.why, self.entry = path, why, entry
         where = f"{path}: entry {entry}" if entry is not None else f"{path}"
         super().__init__(f"{where}: {why}")
+
+    def __reduce__(self):
+        return type(self), (self.path, self.why, self.entry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from standards.industry import normalise_industry
 from standards.select import WaterContext, industry_matches, select_water
 from zones.catalog import Catalog
 
@@ -45,9 +46,7 @@ def lookup_limits(
     >>> next(r for r in rows if r["pollutant"] == "COD")["value"]
     200.0
     """
-    industry = industry.strip().upper()
-    if industry[:1].isdigit():
-        industry = "C" + industry
+    industry = normalise_industry(industry)
     on = on or dt.date.today()
     park = None
     if zone_id is not None:

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from standards.industry import INDUSTRY_CODE, normalise_industry
+from standards.suggest import did_you_mean
 from standards.units import parse_quantity, parse_unit
 
 from .errors import ProjectError
@@ -220,12 +222,6 @@ class Air(BaseModel):
         return values
 
 
-def _code(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip().upper()
-        if value[:1].isdigit():  # '1713' is taken as manufacturing's C1713
-            value = "C" + value
-    return value
 
 
 class Project(BaseModel):
@@ -235,7 +231,7 @@ class Project(BaseModel):
 
     id: str = Field(min_length=1)
     name: str
-    industry: Annotated[str, BeforeValidator(_code), Field(pattern=r"^[A-T]\d{4}$")] = Field(
+    industry: Annotated[str, BeforeValidator(normalise_industry), Field(pattern=INDUSTRY_CODE.pattern)] = Field(
         description="GB/T 4754-2017 industry code (4 digits, e.g. C1713)"
     )
     processes: tuple[str, ...] = Field((), description="process flags (e.g. dyeing, electroplating)")
@@ -257,15 +253,12 @@ def check_processes(processes: Sequence[str]) -> None:
 
     Access lists and the EIA category both read these flags, so a typo would silently match nothing.
     """
-    import difflib
-
     from standards.eia_category import load_classification
 
     flags = load_classification().flags
     for flag in processes:
         if flag not in flags:
-            close = difflib.get_close_matches(flag, list(flags), n=3, cutoff=0.5)
-            close += [f for f in flags if f.startswith(flag) and f not in close][:3]
+            close = did_you_mean(flag, flags)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"unknown process flag {flag!r}{hint} (the flags of the EIA list: "
                              "standards/data/eia_category/classification-2021.yaml, 'flags:')")

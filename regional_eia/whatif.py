@@ -18,16 +18,17 @@ from pyproj import CRS
 from zones.catalog import Catalog, load_catalog
 from zones.crs import CGCS2000, transformer
 
-from .capacity import CapacityBook
+from .capacity import CapacityBook, flow_to_fit
 from .errors import RegionalEIAError
+from .findings import REGISTRY, tidy
 from .project import Location, Project
+from .report.messages import num
 from .result import CapacityCheck, Finding, ScreeningResult, Verdict, verdict_of
 
 __all__ = ["CapChange", "ParkOption", "WhatIf", "what_if", "SITE_FINDINGS"]
 
 # Findings that depend on where in a park the site is, which is unknown when the project moves park.
-SITE_FINDINGS = frozenset({"OUTSIDE_PARK", "PARTLY_OUTSIDE_PARK", "RED_LINE_OVERLAP", "RED_LINE_PROXIMITY",
-                           "WATER_SOURCE_OVERLAP", "WATER_SOURCE_PROXIMITY", "RECEPTOR_SETBACK"})
+SITE_FINDINGS = frozenset(code for code, spec in REGISTRY.items() if spec.site)
 _RANK = {"pass": 0, "conditional": 1, "incomplete": 2, "fail": 3}
 
 
@@ -156,17 +157,14 @@ def _change(check: CapacityCheck, project: Project) -> CapChange:
     cut = None if check.max_flow_m3d is None or flow is None else flow - check.max_flow_m3d
     return CapChange(park=check.park, metric=check.metric, basis=check.basis, unit=check.unit, demand=check.demand,
                      remaining=check.remaining, reduce_by=check.reduce_by, max_flow_m3d=check.max_flow_m3d,
-                     flow_reduction_m3d=cut, reuse_rate=check.reuse_rate_to_fit)
+                     flow_reduction_m3d=tidy(cut), reuse_rate=check.reuse_rate_to_fit)
 
 
 def _flow_to_fit(checks: list[CapacityCheck], project: Project) -> tuple[float | None, float | None]:
     """The flow that fits every cap that does not fit now, when all of them are driven by the flow."""
     misfits = [c for c in checks if c.fits is False]
-    if not misfits or project.wastewater is None or any(c.max_flow_m3d is None for c in misfits):
-        return None, None
-    flow = project.wastewater.flow.to("m3/d")
-    fits = min(c.max_flow_m3d for c in misfits)
-    return fits, (min(1.0, max(0.0, 1 - fits / flow)) if flow else None)
+    flow = project.wastewater.flow.to("m3/d") if project.wastewater is not None else None
+    return flow_to_fit([c.max_flow_m3d for c in misfits], flow)
 
 
 def _option(park: str, result: ScreeningResult, catalog: Catalog, *, here: bool) -> ParkOption:
@@ -182,6 +180,6 @@ def _option(park: str, result: ScreeningResult, catalog: Catalog, *, here: bool)
         verdict=verdict,
         tightest=f"{tightest.metric} ({tightest.basis})" if tightest else None,
         utilisation_after=tightest.utilisation_after if tightest else None,
-        offsets=[f"{o.pollutant} {o.required:,.4g} {o.unit}" for o in result.offsets],
+        offsets=[f"{o.pollutant} {num(o.required)} {o.unit}" for o in result.offsets],
         why_not=[f"{f.code}: {f.message}" for f in findings if f.severity in ("fail", "incomplete")],
     )

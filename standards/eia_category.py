@@ -24,7 +24,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -33,6 +32,8 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .suggest import did_you_mean
 
 __all__ = [
     "CATEGORY_ORDER",
@@ -461,9 +462,7 @@ def _check_flags(flags: Iterable[str], table: ClassificationList) -> frozenset[s
         if not isinstance(flag, str) or flag not in known:
             hint = ""
             if isinstance(flag, str):
-                close = difflib.get_close_matches(flag, list(known), n=4, cutoff=0.6)
-                close += [k for k in known if isinstance(flag, str) and flag and k.startswith(flag + "_")]
-                close = list(dict.fromkeys(close))
+                close = did_you_mean(flag, known)
                 if close:
                     hint = f" Did you mean: {', '.join(close)}?"
             raise ValueError(

@@ -220,7 +220,8 @@ def test_standard_exceeded_carries_limit_value_unit_source(small_catalog):
     data["wastewater"]["effluent"] = {"COD": "650 mg/L"}
     result = screen(project_from_data(data), small_catalog, on=ON)
     finding = next(f for f in result.findings if f.code == "STANDARD_EXCEEDED")
-    assert finding.values == {"pollutant": "COD", "point": "total_outlet", "proposed": 650, "limit": 500, "unit": "mg/L"}
+    assert finding.values == {"pollutant": "COD", "point": "total_outlet", "proposed": 650, "limit": 500, "unit": "mg/L",
+                              "source": "GB 8978-1996 表4 三级标准 (grade3)"}
     assert finding.sources == ["GB 8978-1996 表4 三级标准 (grade3)"]
     assert result.verdict == "fail"
 

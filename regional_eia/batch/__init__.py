@@ -22,14 +22,14 @@ import numpy as np
 
 from zones.catalog import Catalog, load_catalog
 
-from ..capacity import CapacityBook
-from .engine import BIT, CODES, OUTPUT_COLUMNS, BatchEngine, Finished, Mode
+from ..capacity import CapacityBook, fits
+from .engine import BASE_COLUMNS, BIT, CODES, BatchEngine, Finished, Mode
 from .readers import INPUT_FORMATS, Source, open_input
 from .schema import BatchInputError, row_to_project_data
 from .writers import OUTPUT_FORMATS, open_output
 
 __all__ = ["screen_batch", "screen_frames", "BatchSummary", "BatchEngine", "BatchInputError", "open_input",
-           "open_output", "row_to_project_data", "OUTPUT_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "Tally"]
+           "open_output", "row_to_project_data", "BASE_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "Tally"]
 
 VERDICTS = ("pass", "conditional", "fail", "incomplete", "error")
 
@@ -89,13 +89,14 @@ class Tally:
         e = self.engine
         table = []
         for i, cap in enumerate(e.caps):
-            before = e.cap_committed[i] + e.cap_reserved[i]
+            committed, reserved = float(e.cap_committed[i]), float(e.cap_reserved[i])
+            before = committed + reserved
             after = before + float(self.admitted[i])
             table.append({"park": e.parks[e.cap_park[i]], "metric": cap.metric, "basis": cap.basis, "unit": cap.unit,
-                          "cap": cap.value, "committed": e.cap_committed[i], "reserved": e.cap_reserved[i],
+                          "cap": cap.value, "committed": committed, "reserved": reserved,
                           "admitted_projects": int(self.admitted_count[i]), "admitted_demand": float(self.admitted[i]),
                           "utilisation_before": before / cap.value, "utilisation_after": after / cap.value,
-                          "remaining_after": cap.value - after, "over": after > cap.value + 1e-9,
+                          "remaining_after": cap.value - after, "over": not fits(after - before, cap.value - before),
                           "source": e.cap_sources[i]})
         return table
 

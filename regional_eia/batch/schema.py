@@ -71,6 +71,9 @@ class BatchInputError(ProjectError):
     def __init__(self, source: object, why: str, field: str | None = None):
         super().__init__(source, field, why)
 
+    def __reduce__(self):
+        return type(self), (self.source, self.why, self.field)
+
 
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 

@@ -2,7 +2,8 @@
 
 CSV (UTF-8 with BOM, so that Excel shows Chinese names), JSON lines, GeoJSON, GeoPackage and
 GeoParquet. Geographic outputs carry each site as a WGS84 point (the centroid of a site polygon);
-a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
+a row that erred has no geometry. Columns are the engine's :meth:`~.engine.BatchEngine.output_schema`,
+taken from the first chunk written.
 """
 
 from __future__ import annotations
@@ -17,20 +18,12 @@ import pyarrow as pa
 import shapely
 from pyproj import CRS
 
-from .engine import OUTPUT_COLUMNS
 from .schema import BatchInputError
 
-__all__ = ["open_output", "OUTPUT_FORMATS", "OUTPUT_SCHEMA", "Writer"]
+__all__ = ["open_output", "OUTPUT_FORMATS", "Writer"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".geojson": "geojson", ".gpkg": "gpkg",
                   ".parquet": "parquet", ".geoparquet": "parquet"}
-_FLOATS = ("lon", "lat", "nearest_park_m", "cap_remaining", "cap_demand", "cap_utilisation_after",
-           "cap_reduce_by", "reuse_rate_to_fit")
-OUTPUT_SCHEMA = pa.schema([
-    pa.field(name, pa.int64() if name == "row" else pa.float64() if name in _FLOATS
-             else pa.bool_() if name == "cap_fits" else pa.string())
-    for name in OUTPUT_COLUMNS
-])
 _WGS84_PROJJSON = CRS.from_epsg(4326).to_json_dict()
 
 
@@ -76,7 +69,7 @@ class Writer(ABC):
         self.close()
 
     def write(self, table: pa.Table) -> None:
-        """Append rows (an Arrow table with :data:`OUTPUT_SCHEMA`'s columns)."""
+        """Append rows (an Arrow table with the columns of the first one written)."""
         self._write(table)
         self.rows += table.num_rows
 
@@ -93,15 +86,19 @@ class _CSV(Writer):
         super().__init__(path)
         from pyarrow import csv as pacsv
 
+        self.csv = pacsv
         self.file = path.open("wb")
         self.file.write("\ufeff".encode())
-        self.writer = pacsv.CSVWriter(self.file, OUTPUT_SCHEMA)
+        self.writer = None
 
     def _write(self, table):
+        if self.writer is None:
+            self.writer = self.csv.CSVWriter(self.file, table.schema)
         self.writer.write_table(table)
 
     def close(self):
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.file.close()
 
 
@@ -164,20 +161,23 @@ class _GeoPackage(Writer):
 class _GeoParquet(Writer):
     def __init__(self, path: Path):
         super().__init__(path)
-        import pyarrow.parquet as pq
-
-        geo = {"version": "1.0.0", "primary_column": "geometry",
-               "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "crs": _WGS84_PROJJSON}}}
-        schema = OUTPUT_SCHEMA.append(pa.field("geometry", pa.binary())).with_metadata({b"geo": json.dumps(geo)})
-        self.schema = schema
-        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.writer = None
 
     def _write(self, table):
-        table = table.append_column("geometry", _wkb_points(table)).replace_schema_metadata(
-            self.schema.metadata)
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            geo = {"version": "1.0.0", "primary_column": "geometry",
+                   "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "crs": _WGS84_PROJJSON}}}
+            self.schema = table.schema.append(pa.field("geometry", pa.binary())).with_metadata(
+                {b"geo": json.dumps(geo)})
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        table = table.append_column("geometry", _wkb_points(table)).replace_schema_metadata(self.schema.metadata)
         self.writer.write_table(table)
 
     def close(self):
+        if self.writer is None:  # no rows at all: still a valid, empty file
+            return
         self.writer.close()
 
 

@@ -291,6 +291,7 @@ def _category(result: ScreeningResult, catalog: Catalog, words: Wording) -> dict
         "grants_source": words.msg("category.park_grants_source", park_id=park_id, approved=assessment.approved,
                                    years=assessment.valid_years) if assessment else None,
         "freeze": bool(assessment and assessment.approval_freeze),
+        "simplification": words.simplification(result),
     }
 
 
