@@ -22,6 +22,7 @@ __all__ = [
     "FIELD_ALIASES",
     "CAPS_HEADERS",
     "ACCESS_HEADERS",
+    "PARK_INFO_KEYS",
     "METRIC_ALIASES",
     "UNIT_CLASSES",
     "ACCESS_PARTS",
@@ -100,6 +101,26 @@ ACCESS_HEADERS: dict[str, tuple[str, ...]] = {
     "reason": ("依据", "理由", "原因", "说明", "REASON"),
 }
 
+# 园区基本情况: key (first column) -> role
+PARK_INFO_KEYS: dict[str, tuple[str, ...]] = {
+    "park": ("园区名称", "园区", "开发区名称"),
+    "park_code": ("园区编码", "园区代码"),
+    "level": ("园区级别", "级别"),
+    "wwtp_name": ("污水处理厂", "污水处理厂名称", "集中污水处理厂"),
+    "wwtp_capacity": ("污水处理厂规模", "设计规模", "处理规模", "设计处理能力"),
+    "wwtp_class": ("出水执行标准", "出水标准", "排放标准", "执行标准", "出水水质标准"),
+    "wwtp_built": ("建成时间", "投运时间", "建成投运时间"),
+    "wwtp_kind": ("污水处理厂类型",),
+    "receiving_water": ("受纳水体", "纳污水体"),
+    "target_class": ("水质目标", "水环境功能区类别", "目标水质", "水质类别目标"),
+    "water_attained": ("是否达标", "水质是否达标", "水环境质量达标", "受纳水体是否达标"),
+    "not_attained_since": ("未达标起始年份", "超标年份"),
+    "air_attained": ("大气环境质量", "大气是否达标", "环境空气质量是否达标", "空气质量达标"),
+    "offset_ratio": ("倍量削减替代", "倍量替代比例", "削减替代比例"),
+    "planning_eia": ("规划环评", "规划环评批复", "审查意见"),
+    "assessment_approved": ("区域评估批复日期", "区域评估批复时间", "区域评估"),
+    "assessment_years": ("有效期", "区域评估有效期", "有效期年"),
+}
 UNIT_CLASSES = {
     "优先保护": "priority", "优先保护单元": "priority", "优先保护类": "priority", "优先": "priority", "1": "priority",
     "重点管控": "key", "重点管控单元": "key", "重点管控类": "key", "重点": "key", "2": "key",
@@ -192,14 +213,19 @@ def match_fields(fields: Iterable[str], roles: Mapping[str, tuple[str, ...]]) ->
     for field in fields:
         key = field_key(field)
         hit = None
+        cut_roles = set()
         for role, aliases in roles.items():
             for rank, alias in enumerate(aliases):
                 if key in {field_key(v) for v in dbase_truncations(alias)}:
                     exact = key == field_key(alias)
+                    if not exact:
+                        cut_roles.add(role)
                     score = rank * 2 + (0 if exact else 1)
-                    if hit is None or score < hit[1]:
+                    if hit is None or score < hit[1] or (exact and hit[1] % 2):
                         hit = (role, score)
                     break
+        if hit is not None and hit[1] % 2 and len(cut_roles) > 1:
+            hit = None  # a cut name two roles share (管控单 from 管控单元编码 and 管控单元名称): never guess
         if hit is None:
             unmatched.append(field)
             continue
@@ -293,3 +319,52 @@ def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     by_key = {field_key(k): k for k in known}
     near = difflib.get_close_matches(field_key(name), list(by_key), n=n, cutoff=0.4)
     return [by_key[k] for k in near]
+
+
+def process_flag(text: str, flags: Mapping[str, object]) -> tuple[str | None, list[str]]:
+    """A process as typed (a flag id, or its Chinese name: 电镀, 电镀工艺, 染色) -> (flag id, candidates).
+
+    Returns ``(flag, [])`` when exactly one flag fits, else ``(None, the flags it could mean)``.
+
+    >>> from standards.eia_category import load_classification
+    >>> process_flag("电镀", load_classification().flags)[0], process_flag("染色", load_classification().flags)[0]
+    ('electroplating', 'dyeing')
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text in flags:
+        return text, []
+    zh = {fid: unicodedata.normalize("NFKC", getattr(flag, "zh", "") or "") for fid, flag in flags.items()}
+    exact = [fid for fid, name in zh.items() if name == text or name.removesuffix("工艺") == text]
+    found = exact or [fid for fid, name in zh.items() if text and text in name]
+    if len(found) == 1:
+        return found[0], []
+    return None, found
+
+
+def aliases_markdown() -> str:
+    """What ``catalog import`` recognises, as the tables of docs/catalogue.md (a test keeps them equal).
+
+    10-byte dBase truncations of the Chinese names are matched too and are not listed.
+    """
+    lines = []
+    titles = {"control_unit": "Control units (环境管控单元)", "park": "Parks (园区边界)", "red_line": "Red lines (生态保护红线)",
+              "water_source": "Water-source protection zones (饮用水水源保护区)", "receptor": "Sensitive receptors"}
+    for kind, roles in FIELD_ALIASES.items():
+        lines += [f"**{titles[kind]}**", "", "| role | field names read |", "| --- | --- |"]
+        lines += [f"| `{role}` | {', '.join(names)} |" for role, names in roles.items()]
+        lines.append("")
+    for title, table in (("Park facts sheet (园区基本情况: first column the item, second its value)", PARK_INFO_KEYS),
+                         ("Caps sheet (总量控制指标) headers", CAPS_HEADERS),
+                         ("Access-list sheet (环境准入清单) headers", ACCESS_HEADERS)):
+        lines += [f"**{title}**", "", "| role | headers read |", "| --- | --- |"]
+        lines += [f"| `{role}` | {', '.join(names)} |" for role, names in table.items()]
+        lines.append("")
+    lines += ["**Cap metrics** (besides the pollutant registry's ids, Chinese names and abbreviations)", "",
+              "| metric | names read |", "| --- | --- |"]
+    lines += [f"| `{metric}` | {', '.join(names)} |" for metric, names in METRIC_ALIASES.items()]
+    lines += ["", "**Values**", "",
+              "| what | read as |", "| --- | --- |",
+              "| unit class | " + ", ".join(f"{k} → {v}" for k, v in UNIT_CLASSES.items()) + " |",
+              "| access part | " + ", ".join(f"{k} → {v}" for k, v in ACCESS_PARTS.items()) + " |",
+              "| WWTP class (GB 18918-2002) | " + ", ".join(f"{k} → {v}" for k, v in EFFLUENT_CLASSES.items()) + " |"]
+    return "\n".join(lines)

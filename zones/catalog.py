@@ -258,6 +258,11 @@ class _FileCache:
         return self._frames[key]
 
 
+def _origin(file: str, layer: str | None) -> str:
+    """Where a zone's geometry was read: the file, and the layer when the file has several."""
+    return f"{file}:{layer}" if layer else file
+
+
 def _as_crs(spec: Any, path: object, zone_id: str | None) -> CRS:
     try:
         crs = parse_crs(spec)
@@ -281,7 +286,7 @@ def _zone_geometry(zone: ZoneSpec, ref: GeometryRef, cache: _FileCache, yaml_src
         if len(hits) != 1:
             why = "no feature" if hits.empty else f"{len(hits)} features"
             raise CatalogError(ref.file, zone.id, "geometry.id", f"{why} with {ref.id_field} = {wanted!r}")
-        return hits.geometry.iloc[0], frame.crs, ref.file
+        return hits.geometry.iloc[0], frame.crs, _origin(ref.file, ref.layer)
     crs = _as_crs(ref.crs, yaml_src, zone.id)
     try:
         geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else shapely.geometry.shape(ref.geojson)
@@ -377,6 +382,7 @@ def _layer_rows(layer: ZoneLayer, cache, names, units, protected, receptors) -> 
     rows = []
     geometry_column = frame.geometry.name
     frame_crs = frame.crs
+    origin = _origin(layer.file, layer.layer)
     for position, attrs in enumerate(frame.to_dict("records")):
         zone_id = str(attrs[layer.id_field])
         names[zone_id] = str(attrs[layer.name_field]) if layer.name_field else zone_id
@@ -401,7 +407,7 @@ def _layer_rows(layer: ZoneLayer, cache, names, units, protected, receptors) -> 
             why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
             raise CatalogError(layer.file, zone_id, where, why) from exc
         rows.append({"zone_id": zone_id, "kind": layer.kind, "geometry": attrs[geometry_column],
-                     "crs": frame_crs, "origin": layer.file})
+                     "crs": frame_crs, "origin": origin})
     return rows
 
 

@@ -72,6 +72,9 @@ def _check_isolated_files(catalog) -> None:
         others = wgs[~mine]
         if others.size == 0:
             continue
+        sample = wgs[mine][:: max(1, int(mine.sum()) // 64)]  # one close feature clears the file: try a few first
+        if _gap_km(sample, others) <= ISOLATED_KM:
+            continue
         gap_km = _gap_km(wgs[mine], others)
         if gap_km <= ISOLATED_KM:
             continue
@@ -125,11 +128,13 @@ def _check_parks_have_units(catalog, warnings: list[str]) -> None:
         return
     units = zones[zones["kind"] == "control_unit"].geometry.to_numpy()
     tree = shapely.STRtree(units)
-    for park_id in catalog.parks:
-        park = zones.at[park_id, "geometry"]
-        if not len(tree.query(park, predicate="intersects")):
-            raise CatalogError(
-                zones.at[park_id, "source"], park_id, "geometry",
-                "no control unit lies inside or touches the park: 三线一单 units cover all land, so the unit "
-                "layers are incomplete here or one of the two is in the wrong CRS",
-            )
+    park_ids = list(catalog.parks)
+    parks = np.array([zones.at[p, "geometry"] for p in park_ids], dtype=object)
+    covered = np.zeros(len(park_ids), dtype=bool)
+    covered[tree.query(parks, predicate="intersects")[0]] = True
+    for park_id in np.array(park_ids, dtype=object)[~covered][:1]:
+        raise CatalogError(
+            zones.at[park_id, "source"], park_id, "geometry",
+            "no control unit lies inside or touches the park: 三线一单 units cover all land, so the unit "
+            "layers are incomplete here or one of the two is in the wrong CRS",
+        )
