@@ -225,3 +225,12 @@ def test_every_dbase_cut_of_a_unit_field_is_matched(name, encoding):
         assert mapping == {own: cut}
     else:  # UTF-8 cuts may collide (管控单 from both 管控单元编码 and 管控单元名称): matched right, or not at all
         assert mapping in ({own: cut}, {})
+
+
+def test_xlsx_output_keeps_formula_like_text_as_text(tmp_path, demo):
+    src = tmp_path / "p.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([HEADER, UNITS, _row('=HYPERLINK("http://x")')])
+    screen_batch(src, tmp_path / "r.xlsx", catalog=demo)
+    cell = openpyxl.load_workbook(tmp_path / "r.xlsx")["screening"]["B2"]
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"

@@ -264,3 +264,12 @@ def test_docs_list_what_import_recognises():
 
     doc = (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
     assert aliases_markdown() in doc, "docs/catalogue.md is behind zones/aliases.py: regenerate its tables"
+
+
+def test_clear_prohibitions_are_proposed_not_applied(imported):
+    out, _ = imported
+    text = (out / "catalog.yaml").read_text(encoding="utf-8")
+    assert "PROPOSED rules" in text and "NOT applied" in text
+    assert "ZH34010410001: prohibited: {codes: [B, C, D44], reason: 禁止新建、扩建工业项目}" in text
+    assert "processes: [electroplating]" in text and "exception: check it" in text
+    assert not load_catalog(out).spec.control_unit_access  # proposals stay comments

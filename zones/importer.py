@@ -411,7 +411,7 @@ def _build_spec(layers, sheets, out: Path, name: str | None) -> tuple[dict[str, 
             for key in ("spatial_layout", "emission_control", "risk_prevention", "resource_efficiency"):
                 if key in table:
                     spec[f"{key}_field"] = key
-            layer_specs.append((spec, origin))
+            layer_specs.append((spec, origin, _proposals(table)))
         else:
             for position, row in table.iterrows():
                 zone = {"id": row["id"], "name": str(row["name"]), "kind": report.kind,
@@ -440,6 +440,37 @@ def _build_spec(layers, sheets, out: Path, name: str | None) -> tuple[dict[str, 
     spec = {"name": name or "、".join(park_names), "description": "imported by regional-eia catalog import on "
             f"{dt.date.today().isoformat()}", "version": 1, "zones": zones, "layers": layer_specs}
     return spec, notes
+
+
+# clear prohibitions a text may state, as codes (and process flags) the catalogue can express
+_PROHIBITION_WORDS = (
+    ("工业项目", ("B", "C", "D44"), ()), ("化工", ("C26",), ()), ("电镀", ("C3360",), ("electroplating",)),
+    ("印染", ("C17",), ("dyeing",)), ("造纸", ("C22",), ()), ("制革", ("C191",), ()), ("炼油", ("C2511",), ()),
+    ("石化", ("C251", "C2614"), ()), ("焦化", ("C2520",), ()), ("炼焦", ("C2520",), ()), ("钢铁", ("C31",), ()),
+    ("有色金属冶炼", ("C32",), ()), ("水泥", ("C3011",), ()), ("农药", ("C263",), ()), ("原料药", ("C2710",), ()),
+)
+_PROHIBITION = re.compile(r"禁止(?:新建|新、扩建|新建、扩建|新建和扩建|建设|引入)?([^。；;]*)")
+
+
+def _proposals(table) -> list[str]:
+    """'ZH...: prohibited codes [...] (from: 禁止新建化工...)' for texts that state a clear prohibition."""
+    lines = []
+    for _, unit in table.iterrows():
+        for key in ("spatial_layout", "emission_control"):
+            text = unit.get(key)
+            if not isinstance(text, str):
+                continue
+            for match in _PROHIBITION.finditer(text):
+                clause = match.group(0)
+                hits = [(codes, flags) for word, codes, flags in _PROHIBITION_WORDS if word in match.group(1)]
+                if not hits:
+                    continue
+                caveat = "; the text states an exception: check it" if "除" in clause else ""
+                for codes, flags in hits:  # one rule each: a process flag narrows only its own codes
+                    rule = {"codes": list(codes), **({"processes": list(flags)} if flags else {}), "reason": clause}
+                    shown = yaml.safe_dump(rule, allow_unicode=True, default_flow_style=True, width=1000).strip()
+                    lines.append(f"{unit['code']}: prohibited: {shown}{caveat}")
+    return lines
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -715,9 +746,14 @@ def _render(spec: dict[str, Any]) -> str:
         lines.append(f"  # from {origin}")
         lines.append(_indent(yaml.safe_dump([zone], allow_unicode=True, sort_keys=False, width=110)))
     lines.append("layers:" if spec["layers"] else "layers: []")
-    for layer, origin in spec["layers"]:
+    for layer, origin, proposals in spec["layers"]:
         lines.append(f"  # from {origin}")
         lines.append(_indent(yaml.safe_dump([layer], allow_unicode=True, sort_keys=False, width=110)))
+        if proposals:
+            lines.append("  # PROPOSED rules read from the units' requirement texts: NOT applied. Each text reaches the")
+            lines.append("  # screening as a UNIT_REQUIREMENT finding anyway; to screen a rule automatically, review it")
+            lines.append("  # and write it as an access rule (control_unit_access: by class, or a unit zone's access:).")
+            lines.extend(f"  #   {line}" for line in proposals)
     return "\n".join(lines) + "\n"
 
 

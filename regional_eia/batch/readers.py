@@ -103,44 +103,49 @@ def _checked(chunks: Iterator[Chunk], columns: Columns, path: Path) -> Iterator[
 
 
 class _SeenIds:
-    """Project ids seen so far, as two 64-bit hashes in sorted runs merged as they grow (memory: 24 bytes
-    an id, so a national batch of ten million rows needs no set of strings)."""
+    """Project ids seen so far, as 64-bit hashes in sorted runs merged as they grow: 16 bytes an id, so a
+    national batch of ten million rows needs no set of ten million strings.
+
+    Within a chunk, a repeated hash is confirmed on the ids themselves. Across chunks the hash alone
+    decides: two different ids share a 64-bit hash with odds of about n^2 / 2^65 (3e-6 for ten million
+    rows), and the error names both rows, so such a collision would show and could not pass silently.
+    """
 
     def __init__(self):
-        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (hash1 sorted, hash2, row)
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (hashes sorted, data row numbers)
 
     def add(self, column, start: int) -> tuple[str, int, int] | None:
         import pandas as pd
+        import pyarrow.compute as pc
 
-        values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
-        present = np.array([v is not None and str(v).strip() != "" for v in values], dtype=bool)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())
+        trimmed = pc.utf8_trim_whitespace(column)
+        present = pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False)
         if not present.any():
             return None
-        texts = np.array([str(v).strip() for v in values[present]], dtype=object)
+        texts = np.asarray(trimmed.filter(pa.chunked_array([present]) if isinstance(trimmed, pa.ChunkedArray)
+                                          else pa.array(present)).to_numpy(zero_copy_only=False), dtype=object)
         rows = np.flatnonzero(present) + start + 1
-        h1 = pd.util.hash_array(texts, hash_key="regionaleia-id-1").astype(np.uint64)
-        h2 = pd.util.hash_array(texts, hash_key="regionaleia-id-2").astype(np.uint64)
-        order = np.argsort(h1, kind="stable")
-        h1, h2, rows, texts = h1[order], h2[order], rows[order], texts[order]
-        same = np.flatnonzero((h1[1:] == h1[:-1]) & (h2[1:] == h2[:-1]))
-        if same.size:
-            i = same[0]
-            first, again = sorted((int(rows[i]), int(rows[i + 1])))
-            return str(texts[i]), first, again
-        for run_h1, run_h2, run_rows in self.runs:
-            at = np.searchsorted(run_h1, h1)
-            inside = at < run_h1.size
-            hit = np.flatnonzero(inside)
-            hit = hit[(run_h1[at[hit]] == h1[hit]) & (run_h2[at[hit]] == h2[hit])]
+        hashes = pd.util.hash_array(texts, hash_key="regionaleia-id-1", categorize=False)
+        order = np.argsort(hashes)
+        hashes, rows, texts = hashes[order], rows[order], texts[order]
+        for i in np.flatnonzero(hashes[1:] == hashes[:-1]):
+            if texts[i] == texts[i + 1]:
+                first, again = sorted((int(rows[i]), int(rows[i + 1])))
+                return str(texts[i]), first, again
+        for run_hashes, run_rows in self.runs:
+            at = np.minimum(np.searchsorted(run_hashes, hashes), run_hashes.size - 1)
+            hit = np.flatnonzero(run_hashes[at] == hashes)
             if hit.size:
                 k = hit[np.argmin(rows[hit])]
                 return str(texts[k]), int(run_rows[at[k]]), int(rows[k])
-        self.runs.append((h1, h2, rows))
+        self.runs.append((hashes, rows))
         while len(self.runs) > 1 and self.runs[-1][0].size >= self.runs[-2][0].size:
-            a, b = self.runs.pop(), self.runs.pop()
-            merged = [np.concatenate([x, y]) for x, y in zip(b, a)]
-            order = np.argsort(merged[0], kind="stable")
-            self.runs.append(tuple(m[order] for m in merged))
+            (a_hashes, a_rows), (b_hashes, b_rows) = self.runs.pop(), self.runs.pop()
+            merged, merged_rows = np.concatenate([b_hashes, a_hashes]), np.concatenate([b_rows, a_rows])
+            order = np.argsort(merged)
+            self.runs.append((merged[order], merged_rows[order]))
         return None
 
 

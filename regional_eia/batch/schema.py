@@ -427,14 +427,20 @@ def normalise_chunk(table, columns: Columns):
         arr = table.column(name)
         if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
             continue
-        arr = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
-        if name in numbers:
+        changed = False
+        if not pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py():  # NFKC only where it can change
+            arr = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC"))
+            changed = True
+        if name in numbers and pc.any(pc.fill_null(pc.match_substring(arr, ","), False)).as_py():
             grouped = pc.fill_null(pc.match_substring_regex(arr, _THOUSANDS), False)
             arr = pc.if_else(grouped, pc.replace_substring(arr, ",", ""), arr)
+            changed = True
         for key, function in mapped.items():
             if columns.base.get(key) == name:
                 arr = _map_distinct(arr, function)
-        table = table.set_column(table.column_names.index(name), name, arr)
+                changed = True
+        if changed:
+            table = table.set_column(table.column_names.index(name), name, arr)
     return table
 
 

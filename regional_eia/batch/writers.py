@@ -1,7 +1,9 @@
 """Write batch results by the output's extension, chunk by chunk, in input order.
 
-CSV (UTF-8 with BOM, so that Excel shows Chinese names), JSON lines, GeoJSON, GeoPackage,
-GeoParquet and Excel (.xlsx, one sheet). Geographic outputs carry each site as a WGS84 point (the centroid of a site polygon);
+CSV (UTF-8 with BOM, so that Excel shows Chinese names; text a spreadsheet would run as a formula gets
+a leading apostrophe, :func:`regional_eia.escape.defuse_csv`), JSON lines, GeoJSON, GeoPackage,
+GeoParquet and Excel (.xlsx, one sheet, text defused the same way). Geographic outputs carry each site as
+a WGS84 point (the centroid of a site polygon);
 a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
 """
 
@@ -116,11 +118,25 @@ class _CSV(Writer):
         self.writer = pacsv.CSVWriter(self.file, OUTPUT_SCHEMA)
 
     def _write(self, table):
-        self.writer.write_table(table)
+        self.writer.write_table(_defused(table))
 
     def close(self):
         self.writer.close()
         self.file.close()
+
+
+def _defused(table: pa.Table) -> pa.Table:
+    """String cells that a spreadsheet would run as formulas, prefixed with an apostrophe (CSV injection)."""
+    import pyarrow.compute as pc
+
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type):
+            column = table.column(index)
+            risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
+            if pc.any(risky).as_py():
+                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+                table = table.set_column(index, field, column)
+    return table
 
 
 class _JSONLines(Writer):
@@ -215,9 +231,19 @@ class _Excel(Writer):
         if self.rows + table.num_rows > EXCEL_MAX_ROWS:
             raise BatchInputError(self.final or self.path, f"more than {EXCEL_MAX_ROWS:,} rows do not fit an Excel "
                                   "sheet; write .csv or .parquet", "--out")
+        from openpyxl.cell import WriteOnlyCell
+
         columns = [table.column(name).to_pylist() for name in OUTPUT_COLUMNS]
         for values in zip(*columns):
-            self.sheet.append([None if isinstance(v, float) and v != v else v for v in values])
+            row = []
+            for value in values:
+                if isinstance(value, float) and value != value:
+                    value = None
+                cell = WriteOnlyCell(self.sheet, value=value)
+                if cell.data_type == "f":  # text that looks like a formula (=, +, -, @) stays text
+                    cell.data_type = "s"
+                row.append(cell)
+            self.sheet.append(row)
 
     def close(self):
         self.book.save(self.path)
