@@ -273,3 +273,32 @@ def test_clear_prohibitions_are_proposed_not_applied(imported):
     assert "ZH34010410001: prohibited: {codes: [B, C, D44], reason: 禁止新建、扩建工业项目}" in text
     assert "processes: [electroplating]" in text and "exception: check it" in text
     assert not load_catalog(out).spec.control_unit_access  # proposals stay comments
+
+
+def test_caps_as_gbk_csv_park_as_kml_and_units_without_prj(raw, tmp_path):
+    import csv
+
+    from committee import files
+
+    caps = tmp_path / "总量.csv"
+    with caps.open("w", encoding="gbk", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["污染物", "总量控制指标", "已占用", "预留", "单位", "依据/来源"])
+        writer.writerow(["废水", "20000", "15000", "1000", "m3/d", "审查意见"])
+        writer.writerow(["CODcr", "365", "250", "20", "t/a", "审查意见"])
+    park = gpd.read_file(raw["parks"], encoding="GB18030", engine="pyogrio").to_crs(4326)
+    kml = tmp_path / "园区.kml"
+    park.rename(columns={"园区名称": "Name"}).to_file(kml, driver="KML", engine="pyogrio")
+    units = gpd.read_file(raw["units"], encoding="GB18030", engine="pyogrio")
+    no_prj = write_shapefile(units, tmp_path / "units.shp")
+    no_prj.with_suffix(".prj").unlink()
+    with pytest.raises(CatalogError) as err:
+        import_catalog([f"parks={kml}", str(no_prj), str(caps)], tmp_path / "cat")
+    assert "--crs" in str(err.value)
+    report = import_catalog([f"parks={kml}", str(no_prj), str(caps)], tmp_path / "cat", crs="4527")
+    assert any("given with --crs" in (f.crs or "") for f in report.files)
+    catalog = load_catalog(tmp_path / "cat")
+    (park_id,) = catalog.parks
+    caps_loaded = {c.metric: c for c in catalog.park(park_id).caps}
+    assert caps_loaded["COD"].value == 365 and "总量.csv" in caps_loaded["COD"].source
+    assert files  # the example script is importable as a module
