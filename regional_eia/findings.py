@@ -257,9 +257,34 @@ class EIACategory(Values):
     simplification: list[dict[str, Any]] = []  # typed reasons: {"why": "expired", "approved": ..., ...}
 
 
+# --- what a reviewer must act on (regional_eia.review) ------------------------------------------------
+
+
+class UnitRequirement(Values):
+    unit_code: str
+    unit_class: str
+    unit_name: str = ""
+    spatial_layout: list[str] = []
+    emission_control: list[str] = []
+    risk_prevention: list[str] = []
+    resource_efficiency: list[str] = []
+
+
+class NoControlUnit(Values):
+    control_units_in_catalogue: int
+
+
+class DischargeNotGiven(Values):
+    industry: str
+    standards: list[str] = []  # industry discharge standards that cover it ...
+    category: str | None = None  # ... or the EIA category that asks a report of it
+    category_zh: str | None = None
+    missing: list[str]
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
-ChangeKind = Literal["site", "industry", "capacity", "treatment", "supply", "offset", "condition"]
+ChangeKind = Literal["site", "industry", "capacity", "treatment", "supply", "offset", "condition", "review"]
 
 
 @dataclass(frozen=True)
@@ -312,6 +337,14 @@ _SPECS = (
     CodeSpec("DATA_MISSING", "incomplete", "information needed to decide is missing", DataMissing, "supply"),
     CodeSpec("EIA_CATEGORY", "info", "the EIA category and whether the regional simplification applies",
              EIACategory),
+    CodeSpec("UNIT_REQUIREMENT", "conditional",
+             "a control unit's requirement text applies: a reviewer must confirm the project meets it", UnitRequirement,
+             "review"),
+    CodeSpec("NO_CONTROL_UNIT", "incomplete",
+             "the site lies in no control unit of the catalogue (a data gap: 三线一单 covers all land)", NoControlUnit),
+    CodeSpec("DISCHARGE_NOT_GIVEN", "incomplete",
+             "the industry discharges, but the project gives neither wastewater nor air emissions", DischargeNotGiven,
+             "supply"),
 )
 
 REGISTRY: dict[str, CodeSpec] = {spec.code: spec for spec in _SPECS}

@@ -8,7 +8,8 @@
 4. capacity demands (:func:`regional_eia.capacity.capacity_demands`) and offsets
    (:func:`regional_eia.offsets.offsets_required`);
 5. standards (:func:`regional_eia.standards_check.check_standards`);
-6. the EIA category (:func:`regional_eia.category.classify_rows`).
+6. the EIA category (:func:`regional_eia.category.classify_rows`);
+7. what a reviewer must act on: unit requirement texts and data gaps (:func:`regional_eia.review.review_findings`).
 
 :func:`conclude` then takes the capacity positions (the book's, or in a sequential batch what is left
 after the earlier rows), checks every cap (:func:`regional_eia.capacity.check_caps`), and decides the
@@ -38,6 +39,7 @@ from .found import Found
 from .locate import Sites, locate_sites
 from .offsets import Offsets, offsets_required
 from .report.messages import Lang, change_line, finding_message, simplification_reason
+from .review import review_findings
 from .standards_check import NEEDS_WORKSHOP, PH, RATE, Comparisons, check_standards, limit_source, limit_unit
 from .zoning import Placement, _objects, place_sites
 
@@ -62,7 +64,7 @@ class Assessed:
     intake: IntakeLoads
     categories: Categories
     blocks: list[Found]  # findings of every step before the capacity checks, in step order
-    after: list[Found]  # findings of the steps after capacity (offsets, standards), in step order
+    after: list[Found]  # findings of the steps after capacity (offsets, standards, review), in step order
     start: int = 0  # a batch chunk: its first row in the input
     columns: object = None  # a batch chunk: how the input's header maps to the schema
 
@@ -98,11 +100,12 @@ def assess(cols: ProjectColumns, arrays: CatalogueArrays, on: dt.date, *, neares
     demands = capacity_demands(cols, np.where(screened, park, -1), arrays, on)
     offsets, offset_found = offsets_required(cols, np.where(screened, park, -1), arrays, on)
     comparisons, standards_found = check_standards(cols, rows, park, arrays, on)
+    review = review_findings(cols, rows, placement.unit_row, placement.unit_zone, categories, arrays)
     intake = intake_loads(cols)
     keep = screened[intake.row]
     intake = IntakeLoads(intake.row[keep], intake.pollutant[keep], intake.conc[keep], intake.load[keep])
     return Assessed(cols, arrays, on, error, sites, placement, demands, offsets, comparisons, intake, categories,
-                    placement.location + placement.zoning + access, offset_found + standards_found)
+                    placement.location + placement.zoning + access, offset_found + standards_found + review)
 
 
 def _source(cols: ProjectColumns, i: int) -> str:

@@ -98,6 +98,9 @@ _ZH: dict[str, str] = {
     "code.OUTFALL_FORBIDDEN": "不得新设排污口",
     "code.DATA_MISSING": "资料缺失",
     "code.EIA_CATEGORY": "环评类别",
+    "code.UNIT_REQUIREMENT": "管控单元准入要求须人工核实",
+    "code.NO_CONTROL_UNIT": "选址不在任何环境管控单元内（数据缺口）",
+    "code.DISCHARGE_NOT_GIVEN": "排污行业未申报废水及废气",
     # --- finding sentences: one template per code (and its variants), over the code's typed values
     "finding.OUTSIDE_PARK": "项目选址不在目录内任何园区：园区预审和区域评估简化均不适用，项目须单独开展完整环评{nearest}",
     "finding.OUTSIDE_PARK.nearest": "（最近的园区为{park}，相距 {distance} 米）",
@@ -120,6 +123,13 @@ _ZH: dict[str, str] = {
     "finding.WORKSHOP_OUTLET_REQUIRED": "{pollutant}属第一类污染物，须在车间或车间处理设施排放口达标（{source}）：请申报 wastewater.workshop_effluent.{pollutant_id}，不能以总排放口浓度代替",
     "finding.OUTFALL_FORBIDDEN": "受纳水体为 GB 3838 {receiving_class} 类水域{protection}，按 GB 8978-1996 第 4.1.5 条不得新设排污口：应改为排入园区污水处理厂",
     "finding.OUTFALL_FORBIDDEN.protection": "中的保护区",
+    "finding.UNIT_REQUIREMENT": "选址位于环境管控单元 {code}（{zone}，{unit_class}），其准入要求为：{texts}。上述文字要求无法自动判定，须由审核人员逐条确认项目符合",
+    "finding.UNIT_REQUIREMENT.part": "{part}：{text}",
+    "finding.UNIT_REQUIREMENT.none": "目录未收录该单元的准入要求文字；优先保护单元原则上不得开展工业开发",
+    "finding.NO_CONTROL_UNIT": "选址不在目录内任何环境管控单元中；“三线一单”管控单元覆盖全部国土，说明目录数据存在缺口，须补齐该单元后再作判定",
+    "finding.DISCHARGE_NOT_GIVEN": "行业 {industry} 属排污行业（{why}），但项目未申报废水和废气排放量：请补充；确无排放的，请申报废水量 0 及排放去向，或废气排放量 0 t/a",
+    "finding.DISCHARGE_NOT_GIVEN.standards": "行业排放标准 {standards} 适用于该行业",
+    "finding.DISCHARGE_NOT_GIVEN.category": "《建设项目环境影响评价分类管理名录（2021年版）》要求编制{category}",
     "finding.EIA_CATEGORY": "环评类别：{category}{rows}；{regional}",
     "finding.EIA_CATEGORY.rows": "（分类管理名录第 {rows} 项）",
     "finding.EIA_CATEGORY.regional": "适用园区区域评估简化后为{regional}",
@@ -142,6 +152,10 @@ _ZH: dict[str, str] = {
     "list.unit": "管控单元 {code}（{unit_class}）准入清单",
     "list.sep": "、",
     "list.reasons": "；",
+    "part.spatial_layout": "空间布局约束",
+    "part.emission_control": "污染物排放管控",
+    "part.risk_prevention": "环境风险防控",
+    "part.resource_efficiency": "资源开发效率要求",
     "converted.offset": "{crs} 坐标按 {upper} 公开算法换算为 WGS84（反算精度 1e-10 度）",
     "converted.pyproj": "{crs} 坐标经 pyproj 换算为 WGS84",
     # --- why the regional simplification does or does not apply
@@ -258,6 +272,7 @@ _ZH: dict[str, str] = {
     "change.supply": "补充资料",
     "change.offset": "倍量削减",
     "change.condition": "准入条件",
+    "change.review": "管控单元要求",
     "change.item": "【{kind}】{text}",
     "change.none": "无须改变。",
     # --- notes
@@ -369,6 +384,16 @@ _EN: dict[str, str] = {
     "code.OUTFALL_FORBIDDEN": "new outfall not allowed",
     "code.DATA_MISSING": "information missing",
     "code.EIA_CATEGORY": "EIA category",
+    "code.UNIT_REQUIREMENT": "control-unit requirement to confirm",
+    "code.NO_CONTROL_UNIT": "site in no control unit (data gap)",
+    "code.DISCHARGE_NOT_GIVEN": "discharging industry without wastewater or air figures",
+    "finding.UNIT_REQUIREMENT": "the site lies in control unit {code} ({zone}, {unit_class}), which requires: {texts}. These texts are not checked automatically: a reviewer must confirm the project meets each of them",
+    "finding.UNIT_REQUIREMENT.part": "{part}: {text}",
+    "finding.UNIT_REQUIREMENT.none": "the catalogue holds no requirement text for this unit; priority-protection units generally exclude industrial development",
+    "finding.NO_CONTROL_UNIT": "the site lies in no control unit of the catalogue; 三线一单 units cover all land, so the catalogue has a gap here: add the unit before deciding",
+    "finding.DISCHARGE_NOT_GIVEN": "industry {industry} discharges ({why}), but the project gives neither wastewater nor air emissions: supply them, or state none (wastewater flow 0 with its route, or emissions of 0 t/a)",
+    "finding.DISCHARGE_NOT_GIVEN.standards": "industry standard {standards} covers it",
+    "finding.DISCHARGE_NOT_GIVEN.category": "the 2021 EIA classification list asks a {category} of it",
     "finding.OUTSIDE_PARK": "the site lies in no park of the catalogue: park screening and the regional simplification do not apply; the project needs a full EIA of its own{nearest}",
     "finding.OUTSIDE_PARK.nearest": " (nearest park: {park}, {distance} m away)",
     "finding.PARTLY_OUTSIDE_PARK": "the site crosses the boundary of {park}: only {overlap} m2 of it lies inside; the whole site must be in the park",
@@ -412,6 +437,10 @@ _EN: dict[str, str] = {
     "list.unit": "access list of control unit {code} ({unit_class})",
     "list.sep": ", ",
     "list.reasons": "; ",
+    "part.spatial_layout": "spatial layout (空间布局约束)",
+    "part.emission_control": "emission control (污染物排放管控)",
+    "part.risk_prevention": "risk prevention (环境风险防控)",
+    "part.resource_efficiency": "resource efficiency (资源开发效率要求)",
     "converted.offset": "{crs} to WGS84 by the published {upper} algorithm (inverse solved to 1e-10 deg)",
     "converted.pyproj": "{crs} to WGS84 by pyproj",
     "simplification.no_park": "the site is in no park",
@@ -523,6 +552,7 @@ _EN: dict[str, str] = {
     "change.supply": "supply",
     "change.offset": "offset",
     "change.condition": "condition",
+    "change.review": "control-unit requirement",
     "change.item": "{kind}: {text}",
     "change.none": "Nothing has to change.",
     "note.no_limits": "The screening gives no binding limits (the project states no concentrations, or the standards check did not run).",
@@ -837,6 +867,23 @@ def _fields(code: str, v: Mapping[str, Any], lang: Lang) -> tuple[str, dict[str,
             "category": category_name(v["category"], v.get("category_zh"), lang),
             "rows": _t(lang, "finding.EIA_CATEGORY.rows", rows=_join(lang, map(str, rows))) if rows else "",
             "regional": regional}
+    if code == "UNIT_REQUIREMENT":
+        parts = [_t(lang, "finding.UNIT_REQUIREMENT.part", part=t[f"part.{key}"], text=" / ".join(v[key]))
+                 for key in ("spatial_layout", "emission_control", "risk_prevention", "resource_efficiency")
+                 if v.get(key)]
+        return "finding.UNIT_REQUIREMENT", {
+            "code": v["unit_code"], "zone": pick_language(v.get("unit_name") or "", lang),
+            "unit_class": t.get(f"unit_class.{v['unit_class']}", v["unit_class"]),
+            "texts": t["list.reasons"].join(parts) if parts else _t(lang, "finding.UNIT_REQUIREMENT.none")}
+    if code == "NO_CONTROL_UNIT":
+        return "finding.NO_CONTROL_UNIT", {}
+    if code == "DISCHARGE_NOT_GIVEN":
+        if v.get("standards"):
+            why = _t(lang, "finding.DISCHARGE_NOT_GIVEN.standards", standards=_join(lang, v["standards"]))
+        else:
+            why = _t(lang, "finding.DISCHARGE_NOT_GIVEN.category",
+                     category=category_name(v["category"], v.get("category_zh"), lang))
+        return "finding.DISCHARGE_NOT_GIVEN", {"industry": v["industry"], "why": why}
     if code == "DATA_MISSING":
         missing = _join(lang, (field_path(m, lang) for m in v.get("missing") or []))
         about = v["about"]
