@@ -35,13 +35,18 @@ class EntryKind(str, Enum):
 
 
 def open_book(path: Optional[Path], catalog: Optional[Path], loaded=None, *, create: bool = True):
-    """Open the ledger at ``path`` (default: beside the catalogue); say so on stderr when it was migrated."""
-    from regional_eia.ledger import default_ledger_path, open_ledger
+    """The library's :func:`regional_eia.books.open_book`, saying on stderr when the ledger was migrated."""
+    from regional_eia.books import open_book as open_library_book
 
-    ledger = open_ledger(path or default_ledger_path(catalog), loaded, create=create)
-    if ledger.migrated_from is not None:
-        err.print(f"note: migrated {ledger.path} from ledger schema {ledger.migrated_from} to "
-                  f"{ledger.schema_version}; the old file is kept as {ledger.backup}", markup=False, highlight=False)
+    return note_migration(open_library_book(path, catalog, loaded, create=create))
+
+
+def note_migration(ledger):
+    from regional_eia.books import migration_note
+
+    note = migration_note(ledger)
+    if note is not None:
+        err.print(f"note: {note}", markup=False, highlight=False)
     return ledger
 
 
@@ -57,27 +62,6 @@ def _project(path: Path):
     return load_project(path)
 
 
-def _render_caps(caps, title: str) -> None:
-    """One table per park: each cap with committed, reserved, remaining and utilisation."""
-    from rich.table import Table
-
-    from regional_eia.render import fmt
-
-    out.print(title, markup=False, highlight=False)
-    for park in dict.fromkeys(c.park for c in caps):
-        rows = [c for c in caps if c.park == park]
-        table = Table(title=f"{rows[0].park_name} ({park})",
-                      caption=f"! used over the {rows[0].threshold:.0%} warning threshold"
-                      if any(c.over_threshold for c in rows) else None)
-        for col in ("cap", "basis", "limit", "committed", "reserved", "remaining", "used"):
-            table.add_column(col, justify="left" if col in ("cap", "basis") else "right")
-        for c in rows:
-            used = f"{c.utilisation:.1%}" + (" !" if c.over_threshold else "")
-            table.add_row(f"{c.metric} ({c.unit})", c.basis, fmt(c.cap), fmt(c.committed), fmt(c.reserved),
-                          fmt(c.remaining), used)
-        out.print(table)
-
-
 def _render_recording(recording, format: Format) -> None:
     """Print what a reserve, commit or release wrote; a refusal goes to stderr and exits 1."""
     if format is Format.json:
@@ -91,16 +75,9 @@ def _render_recording(recording, format: Format) -> None:
             err.print(f"[yellow]overridden:[/yellow] {escape(why)}", highlight=False, soft_wrap=True)
     if format is Format.json:
         return
-    from regional_eia.render import fmt
+    from regional_eia.render import render_recording
 
-    for batch in dict.fromkeys(e.batch for e in recording.entries):
-        lines = [e for e in recording.entries if e.batch == batch]
-        amounts = ", ".join(f"{e.metric} {fmt(e.amount)} {e.unit}" for e in lines)
-        what = f"{lines[0].kind} ({lines[0].pool})" if lines[0].kind == "release" else lines[0].kind
-        until = f" until {lines[0].expires}" if lines[0].expires else ""
-        out.print(f"{what} {lines[0].project} in {lines[0].park}{until}: {amounts} [batch {batch[:8]}]",
-                  markup=False, highlight=False)
-    _render_caps(recording.caps, "After this entry")
+    render_recording(recording, out)
 
 
 @ledger_app.command("init")
@@ -192,8 +169,10 @@ def ledger_show(
     if format is Format.json:
         out.print_json(status.model_dump_json(), highlight=False)
     else:
-        _render_caps(status.caps, f"{status.catalog}: ledger {status.ledger}, {status.entries} entries, "
-                                  f"as of {status.as_of}")
+        from regional_eia.render import render_caps
+
+        render_caps(status.caps, f"{status.catalog}: ledger {status.ledger}, {status.entries} entries, "
+                                 f"as of {status.as_of}", out)
 
 
 @ledger_app.command("history")
@@ -221,17 +200,9 @@ def ledger_history(
         out.print_json(json.dumps([e.model_dump(exclude={"screening"}) for e in entries], ensure_ascii=False),
                        highlight=False)
         return
-    from regional_eia.render import fmt
+    from regional_eia.render import render_history
 
-    for batch in dict.fromkeys(e.batch for e in entries):
-        lines = [e for e in entries if e.batch == batch]
-        first = lines[0]
-        what = f"release({first.pool})" if first.kind == "release" else first.kind
-        amounts = ", ".join(f"{e.metric} {fmt(e.amount)} {e.unit}" for e in lines)
-        notes = (f" until {first.expires}" if first.expires else "") + (" OVERRIDE" if first.override else "")
-        out.print(f"{first.recorded_at[:19]}Z  {what:<16} {first.project}  {first.park}  by {first.recorded_by}"
-                  f"{notes}: {amounts}" + (f" — {first.reason}" if first.reason else ""), markup=False,
-                  highlight=False, soft_wrap=True)
+    render_history(entries, out)
 
 
 @ledger_app.command("export")

@@ -104,9 +104,6 @@ def access_findings(rows_in_park: np.ndarray, park_zone: np.ndarray, unit_row: n
         p = np.where(park_list, arrays.zone_park[zone[sel]], -1)
         unit_class = np.array([None if pk else catalog.control_units[z].unit_class
                                for pk, z in zip(park_list, zone_ids)], dtype=object)
-        label = [f"park {catalog.names[z]} access list" if pk else
-                 f"control unit {u} ({c}) access list" for pk, z, u, c in zip(park_list, zone_ids, unit_codes,
-                                                                                unit_class)]
         blocks.append(Found(code, row[sel], {
             "part": part, "list_kind": np.where(park_list, "park", "control_unit").astype(object),
             "list_name": np.where(park_list, arrays.park_name[p], ""),
@@ -118,5 +115,5 @@ def access_findings(rows_in_park: np.ndarray, park_zone: np.ndarray, unit_row: n
             "common_processes": _objects([tuple(m[4]) for m in chosen]),
             "reason": np.array([m[2].reason for m in chosen], dtype=object),
             "conditions": np.array([m[2].conditions for m in chosen], dtype=object)},
-            zone=zone_ids, sources=_objects([(f"catalogue {lab}, {part}",) for lab in label])))
+            zone=zone_ids, sources=_objects([(f"catalogue {z}.access.{part}",) for z in zone_ids])))
     return blocks

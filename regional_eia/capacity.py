@@ -359,7 +359,7 @@ def capacity_findings(d: Demands, c: Checks, position_source: np.ndarray, positi
 def _sources(d: Demands, k: int, position_source, notes, arrays: CatalogueArrays, on) -> tuple[str, ...]:
     cap = arrays.caps[d.cap[k]]
     park_id = arrays.parks[arrays.cap_park[d.cap[k]]]
-    return (f"catalogue park {park_id} caps.{cap.metric}" + (f" ({cap.source})" if cap.source else ""),
+    return (f"catalogue {park_id}.caps.{cap.metric}" + (f" ({cap.source})" if cap.source else ""),
             f"committed/reserved: {position_source}", *notes, *demand_sources(d, k, arrays, on))
 
 

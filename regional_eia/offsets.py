@@ -105,7 +105,7 @@ def offsets_required(cols: ProjectColumns, park: np.ndarray, arrays: CatalogueAr
     if keep.size:
         parks = np.array(arrays.parks, dtype=object)[arrays.offset_park[offset[keep]]]
         sources = np.empty(keep.size, dtype=object)
-        sources[:] = [(f"catalogue park {p} offsets.{pol}",) for p, pol in zip(parks, pollutant_of[keep])]
+        sources[:] = [(f"catalogue {p}.offsets.{pol}",) for p, pol in zip(parks, pollutant_of[keep])]
         blocks.append(Found("OFFSET_REQUIRED", row[keep], {
             "pollutant": pollutant_of[keep], "increment_t_a": result.increment, "ratio": ratio[keep],
             "required_t_a": result.required,

@@ -293,6 +293,7 @@ def _location(c: Concluded, i: int, lang: Lang):
     units = a.placement.units[i]
     return LocationResult(
         park=a.arrays.parks[p] if p >= 0 else None, park_name=a.arrays.park_name[p] if p >= 0 else None,
+        park_name_en=a.arrays.park_name_en[p] if p >= 0 else None,
         control_units=units.split(";") if units else [],
         point_wgs84=[round(float(a.sites.xy[i, 0]), 7), round(float(a.sites.xy[i, 1]), 7)],
         input_crs=a.sites.input_crs[i],

@@ -15,7 +15,8 @@ from rich.text import Text
 from .report.messages import Lang, Messages, category_name, num, pct, point, pollutant, value_text
 from .result import ScreeningResult
 
-__all__ = ["render_screening", "render_catalog_summary", "VERDICT_STYLE", "fmt"]
+__all__ = ["render_screening", "render_what_if", "render_caps", "render_recording", "render_history",
+           "render_catalog_summary", "VERDICT_STYLE", "fmt"]
 
 VERDICT_STYLE = {"pass": "bold green", "conditional": "bold yellow", "fail": "bold red", "incomplete": "bold magenta"}
 _SEVERITY_STYLE = {"fail": "red", "incomplete": "magenta", "conditional": "yellow", "warning": "dark_orange", "info": "dim"}
@@ -30,16 +31,17 @@ def render_screening(result: ScreeningResult, console: Console, lang: Lang | Non
     yes_no = {True: Text(t("fits.True"), "green"), False: Text(t("fits.False"), "bold red"),
               None: Text(t("fits.None"), "magenta")}
     loc = result.location
-    where = loc.park_name or t("label.no_park")
+    where = (loc.park_name_en if lang == "en" and loc.park_name_en else _pick(loc.park_name, lang)) \
+        or t("label.no_park")
     converted = f"; {t('label.converted')}: {loc.converted}" if loc.converted else ""
     head = Text.assemble(
         (f"{result.verdict.upper()} {t('verdict.' + result.verdict)}" if lang == "zh" else result.verdict.upper(),
          VERDICT_STYLE[result.verdict]),
-        f"  {result.project_id} {result.project_name}\n",
+        f"  {result.project_id} {_pick(result.project_name, lang)}\n",
         f"{t('label.park')}: {where}; {t('label.coordinates')}: {loc.point_wgs84[0]:.6f}, {loc.point_wgs84[1]:.6f}",
         f"; {t('label.input_crs')}: {loc.input_crs}{converted}",
         f"\n{t('label.control_units')}: {', '.join(loc.control_units) or '—'}; {t('label.catalogue')}: "
-        f"{result.catalog}; {t('label.screened_on')}: {result.screened_on}",
+        f"{_pick(result.catalog, lang)}; {t('label.screened_on')}: {result.screened_on}",
     )
     console.print(Panel(head, title="regional-eia", box=box.ROUNDED))
 
@@ -136,6 +138,77 @@ def _value(v) -> str:
     if isinstance(v, dict):
         return ", ".join(f"{k} m: {num(x)}" for k, x in v.items())
     return num(v)
+
+
+def render_what_if(report, console: Console, lang: Lang | None = None) -> None:
+    """Print a :class:`~regional_eia.whatif.WhatIf`: the screening, the smallest change that fits each
+    cap, and the parks that could take the project as proposed."""
+    screening = report.screening
+    lang = lang or screening.lang
+    t = Messages(lang)
+    render_screening(screening, console, lang)
+    if report.changes:
+        table = Table(title=t("whatif.changes"))
+        for col in ("metric", "demand", "remaining", "cut", "max_flow", "reuse"):
+            table.add_column(t(f"whatif.col.{col}"), justify="left" if col == "metric" else "right")
+        for c in report.changes:
+            table.add_row(f"{pollutant(c.metric, lang)} ({c.unit}, {t.get(f'basis.{c.basis}', c.basis)})",
+                          num(c.demand), num(c.remaining), num(c.reduce_by), num(c.max_flow_m3d), pct(c.reuse_rate))
+        console.print(table)
+    if report.flow_to_fit_m3d is not None:
+        console.print(t("whatif.flow_to_fit", flow=num(report.flow_to_fit_m3d), reuse=pct(report.reuse_rate_to_fit)),
+                      highlight=False)
+    table = Table(title=t("whatif.parks"))
+    for col in ("rank", "park", "takes", "verdict", "tightest", "why_not"):
+        table.add_column(t(f"whatif.col.{col}"))
+    for rank, p in enumerate(report.parks, start=1):
+        tightest = f"{p.tightest} {pct(p.utilisation_after)}" if p.tightest else "—"
+        table.add_row(str(rank), p.park + (f" ({t('whatif.here')})" if p.here else ""), t("yes") if p.takes else t("no"),
+                      t(f"verdict.{p.verdict}"), tightest,
+                      ", ".join(dict.fromkeys(w.split(":")[0] for w in p.why_not)) or "—")
+    console.print(table)
+
+
+def render_caps(caps, title: str, console: Console) -> None:
+    """One table per park: each cap with committed, reserved, remaining and utilisation (ledger status)."""
+    console.print(title, markup=False, highlight=False)
+    for park in dict.fromkeys(c.park for c in caps):
+        rows = [c for c in caps if c.park == park]
+        table = Table(title=f"{rows[0].park_name} ({park})",
+                      caption=f"! used over the {rows[0].threshold:.0%} warning threshold"
+                      if any(c.over_threshold for c in rows) else None)
+        for col in ("cap", "basis", "limit", "committed", "reserved", "remaining", "used"):
+            table.add_column(col, justify="left" if col in ("cap", "basis") else "right")
+        for c in rows:
+            used = f"{c.utilisation:.1%}" + (" !" if c.over_threshold else "")
+            table.add_row(f"{c.metric} ({c.unit})", c.basis, num(c.cap), num(c.committed), num(c.reserved),
+                          num(c.remaining), used)
+        console.print(table)
+
+
+def render_recording(recording, console: Console) -> None:
+    """What a reserve, commit or release wrote: one line per batch of entries, then the caps after it."""
+    for batch in dict.fromkeys(e.batch for e in recording.entries):
+        lines = [e for e in recording.entries if e.batch == batch]
+        amounts = ", ".join(f"{e.metric} {num(e.amount)} {e.unit}" for e in lines)
+        what = f"{lines[0].kind} ({lines[0].pool})" if lines[0].kind == "release" else lines[0].kind
+        until = f" until {lines[0].expires}" if lines[0].expires else ""
+        console.print(f"{what} {lines[0].project} in {lines[0].park}{until}: {amounts} [batch {batch[:8]}]",
+                      markup=False, highlight=False)
+    render_caps(recording.caps, "After this entry", console)
+
+
+def render_history(entries, console: Console) -> None:
+    """Ledger entries, oldest first, one line per recorded action."""
+    for batch in dict.fromkeys(e.batch for e in entries):
+        lines = [e for e in entries if e.batch == batch]
+        first = lines[0]
+        what = f"release({first.pool})" if first.kind == "release" else first.kind
+        amounts = ", ".join(f"{e.metric} {num(e.amount)} {e.unit}" for e in lines)
+        notes = (f" until {first.expires}" if first.expires else "") + (" OVERRIDE" if first.override else "")
+        console.print(f"{first.recorded_at[:19]}Z  {what:<16} {first.project}  {first.park}  by {first.recorded_by}"
+                      f"{notes}: {amounts}" + (f" — {first.reason}" if first.reason else ""), markup=False,
+                      highlight=False, soft_wrap=True)
 
 
 def render_catalog_summary(summary: dict, console: Console) -> None:

@@ -49,6 +49,7 @@ class Finding(_Out):
 class LocationResult(_Out):
     park: str | None
     park_name: str | None = None
+    park_name_en: str | None = None
     control_units: list[str] = Field(default_factory=list)
     point_wgs84: list[float]
     input_crs: str

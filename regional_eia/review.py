@@ -65,7 +65,7 @@ def review_findings(cols: ProjectColumns, rows: np.ndarray, unit_row: np.ndarray
             values[key] = _objects([tuple(r.get(key, ())) for r in picked])
         zone_ids = arrays.zone_ids[unit_zone[has]]
         blocks.append(Found("UNIT_REQUIREMENT", unit_row[has], values, zone=zone_ids,
-                            sources=_objects([(f"catalogue control unit {z} ({arrays.zone_source[k]})",)
+                            sources=_objects([(f"catalogue {z} ({arrays.zone_source[k]})",)
                                               for z, k in zip(zone_ids, unit_zone[has])])))
     if catalog.control_units:
         in_unit = np.zeros(cols.n, dtype=bool)

@@ -22,7 +22,7 @@ from .capacity import CapacityBook, flow_to_fit
 from .errors import RegionalEIAError
 from .findings import REGISTRY, tidy
 from .project import Location, Project
-from .report.messages import num
+from .report.messages import MESSAGES, Lang, num
 from .result import CapacityCheck, Finding, ScreeningResult, Verdict, verdict_of
 
 __all__ = ["CapChange", "ParkOption", "WhatIf", "what_if", "SITE_FINDINGS"]
@@ -78,7 +78,7 @@ class WhatIf(_Out):
 
 
 def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityBook | None = None,
-            on: dt.date | None = None) -> WhatIf:
+            on: dt.date | None = None, lang: Lang = "en") -> WhatIf:
     """Screen a project, say the smallest change that would make it fit, and rank the parks that could take it.
 
     Parameters
@@ -92,6 +92,8 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
         default: the catalogue's figures.
     on
         The screening date; default: today.
+    lang
+        The language of the messages (``en`` or ``zh``).
 
     Returns
     -------
@@ -114,7 +116,7 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
     catalog = catalog or load_catalog()
     elsewhere = [park for park in catalog.parks]
     candidates = [_moved_to(project, park, catalog) for park in elsewhere]
-    outcomes = _screen_all([project, *candidates], catalog, book, on)
+    outcomes = _screen_all([project, *candidates], catalog, book, on, lang)
     result = outcomes[0]
     if isinstance(result, RegionalEIAError):
         raise result
@@ -129,18 +131,17 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
             continue
         options.append(_option(park, outcome, catalog, here=park == home))
     options.sort(key=lambda o: (_RANK[o.verdict], o.utilisation_after or 0.0, o.park))
-    notes = ["parks are judged on park-level findings (access lists, capacity, offsets, standards); findings "
-             "that depend on the exact site (setbacks, buffers, boundaries) are set aside"]
+    notes = [MESSAGES[lang]["whatif.note"]]
     if any(c.fits is None for c in result.capacity):
-        notes.append("some demands could not be computed (see the screening's DATA_MISSING findings)")
+        notes.append(MESSAGES[lang]["whatif.note_missing"])
     return WhatIf(screening=result, changes=changes, flow_to_fit_m3d=flow_to_fit, reuse_rate_to_fit=reuse,
                   parks=options, notes=notes)
 
 
-def _screen_all(projects, catalog, book, on):
+def _screen_all(projects, catalog, book, on, lang):
     from .screening import screen_many
 
-    return screen_many(projects, catalog, book=book, on=on)
+    return screen_many(projects, catalog, book=book, on=on, lang=lang)
 
 
 def _moved_to(project: Project, park: str, catalog: Catalog) -> Project:

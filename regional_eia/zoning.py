@@ -144,14 +144,14 @@ def _protected(rows, site, zone, distance, overlap, kind, arrays: CatalogueArray
         names = arrays.zone_name[zone[pick]]
         over = distance[pick] == 0
         if over.any():
-            sources = _objects([(f"catalogue zone {z} ({src})",) for z, src in
+            sources = _objects([(f"catalogue {z} ({src})",) for z, src in
                                 zip(zone_ids[over], arrays.zone_source[zone[pick[over]]])])
             blocks.append(Found(codes[0], rows[site[pick[over]]], {
                 "zone_name": names[over], "grade": grade[over], "distance_m": 0.0,
                 "overlap_m2": overlap[pick[over]]}, zone=zone_ids[over], sources=sources))
         near = ~over
         if near.any():
-            sources = _objects([(f"catalogue zone {z} protected.buffer_m",) for z in zone_ids[near]])
+            sources = _objects([(f"catalogue {z}.protected.buffer_m",) for z in zone_ids[near]])
             blocks.append(Found(codes[1], rows[site[pick[near]]], {
                 "zone_name": names[near], "grade": grade[near], "distance_m": distance[pick[near]],
                 "buffer_m": buffer[near]}, zone=zone_ids[near], sources=sources))
@@ -180,7 +180,7 @@ def _receptors(rows, site, zone, distance, kind, industry, arrays: CatalogueArra
         "setback_m": np.array([s.distance_m for s in chosen]),
         "setback_industries": _objects([tuple(s.industries) for s in chosen])},
         zone=zone_ids,
-        sources=_objects([(f"catalogue zone {z} receptor.setbacks: {s.basis}",) for z, s in zip(zone_ids, chosen)]))]
+        sources=_objects([(f"catalogue {z}.receptor.setbacks: {s.basis}",) for z, s in zip(zone_ids, chosen)]))]
 
 
 def _objects(items: Sequence) -> np.ndarray:

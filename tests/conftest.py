@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from hypothesis import settings
 from shapely.geometry import Point, Polygon
 
 from zones import load_catalog
+
+# The CLI's --lang defaults to the user's locale; the tests must not depend on this machine's, so every
+# command (and subprocess) speaks English unless a test asks otherwise.
+os.environ["REGIONAL_EIA_LANG"] = "en"
 
 # pyproj builds transformers lazily: the first example of a test may take a second; no deadlines.
 settings.register_profile("project", deadline=None, max_examples=60)

@@ -275,6 +275,25 @@ _ZH: dict[str, str] = {
     "change.review": "管控单元要求",
     "change.item": "【{kind}】{text}",
     "change.none": "无须改变。",
+    # --- what-if
+    "whatif.changes": "假设分析：满足各项总量的最小调整",
+    "whatif.parks": "假设分析：可按现方案接纳本项目的园区",
+    "whatif.flow_to_fit": "废水量不超过 {flow} m3/d（即回用 {reuse} 的废水）时可满足",
+    "whatif.here": "所在园区",
+    "whatif.col.metric": "总量指标",
+    "whatif.col.demand": "需求",
+    "whatif.col.remaining": "剩余",
+    "whatif.col.cut": "须减少",
+    "whatif.col.max_flow": "废水量上限",
+    "whatif.col.reuse": "回用率",
+    "whatif.col.rank": "序号",
+    "whatif.col.park": "园区",
+    "whatif.col.takes": "可接纳",
+    "whatif.col.verdict": "结论",
+    "whatif.col.tightest": "项目后最紧的总量",
+    "whatif.col.why_not": "原因",
+    "whatif.note": "各园区按园区层面的发现判定（准入清单、总量、倍量削减、标准）；取决于具体选址的发现（防护距离、关注范围、边界）不计",
+    "whatif.note_missing": "部分需求无法计算（见预审结果中的资料缺失项）",
     # --- notes
     "note.no_limits": "本次预审未给出执行标准限值（项目未申报排放浓度，或标准核对尚未运行）。",
     "note.no_capacity": "项目不在园区内，不核算园区总量。",
@@ -555,6 +574,24 @@ _EN: dict[str, str] = {
     "change.review": "control-unit requirement",
     "change.item": "{kind}: {text}",
     "change.none": "Nothing has to change.",
+    "whatif.changes": "What-if: the smallest change that fits",
+    "whatif.parks": "What-if: parks that could take the project as proposed",
+    "whatif.flow_to_fit": "fits when wastewater is at most {flow} m3/d, i.e. reusing {reuse} of it",
+    "whatif.here": "here",
+    "whatif.col.metric": "cap",
+    "whatif.col.demand": "demand",
+    "whatif.col.remaining": "left",
+    "whatif.col.cut": "cut",
+    "whatif.col.max_flow": "flow at most",
+    "whatif.col.reuse": "reuse",
+    "whatif.col.rank": "#",
+    "whatif.col.park": "park",
+    "whatif.col.takes": "takes",
+    "whatif.col.verdict": "verdict",
+    "whatif.col.tightest": "tightest cap after",
+    "whatif.col.why_not": "why not",
+    "whatif.note": "parks are judged on park-level findings (access lists, capacity, offsets, standards); findings that depend on the exact site (setbacks, buffers, boundaries) are set aside",
+    "whatif.note_missing": "some demands could not be computed (see the screening's DATA_MISSING findings)",
     "note.no_limits": "The screening gives no binding limits (the project states no concentrations, or the standards check did not run).",
     "note.no_capacity": "The site is in no park: no park cap applies.",
     "note.no_offsets": "No offset is required.",
@@ -950,7 +987,8 @@ def code_title(code: str, lang: Lang) -> str:
 def default_lang(environ: Mapping[str, str] | None = None) -> Lang:
     """``zh`` when the user's locale is Chinese, else ``en`` (what ``--lang`` defaults to).
 
-    The first of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set decides, as gettext reads them.
+    ``REGIONAL_EIA_LANG`` (``zh`` or ``en``) decides when set; else the first of ``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG`` that is set, as gettext reads them.
 
     Examples
     --------
@@ -960,6 +998,8 @@ def default_lang(environ: Mapping[str, str] | None = None) -> Lang:
     import os
 
     environ = os.environ if environ is None else environ
+    if environ.get("REGIONAL_EIA_LANG") in LANGS:  # the user's standing choice, over the locale
+        return environ["REGIONAL_EIA_LANG"]
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(variable)
         if value:
