@@ -250,7 +250,7 @@ def _industry_standards(catalog: StandardsCatalog, industry: str, medium: str) -
     matches = [
         (industry_matches(industry, std.industries), sid)
         for sid, std in catalog.standards.items()
-        if std.kind == "industry" and std.medium == medium and std.industries
+        if std.kind == "industry" and medium in std.media and std.industries
     ]
     matches = [(m, sid) for m, sid in matches if m]
     if not matches:
@@ -445,7 +445,7 @@ def _stricter(a: Limit | None, b: Limit | None, wwtp_dedicated: bool = False) ->
 def _apply_local(catalog, ctx, pollutant, binding, reasons, notes) -> Limit | None:
     for sid in ctx.local_standards:
         std = catalog.standards.get(sid)
-        if std is None or std.medium != "water":
+        if std is None or "water" not in std.media:
             continue
         if std.industries and not industry_matches(ctx.industry, std.industries):
             continue

@@ -74,8 +74,8 @@ SAMPLES = [
     ("GB37822-2019", "表A.1", "NMHC", "special_once", 20, "GB 37822-2019 表A.1 NMHC 特别排放限值 任意一次"),
     ("GB31571-2015", "表1", "SS", "direct", 70, "GB 31571-2015 表1 悬浮物 直接排放"),
     ("GB31571-2015", "表1", "NH3-N", "direct", 8, "GB 31571-2015 表1 氨氮 直接排放"),
-    ("GB31571A-2015", "表4", "PM", "process_heater", 20, "GB 31571-2015 表4 颗粒物 工艺加热炉"),
-    ("GB31571A-2015", "表4", "SO2", "process_heater", 100, "GB 31571-2015 表4 二氧化硫 工艺加热炉"),
+    ("GB31571-2015", "表4", "PM", "process_heater", 20, "GB 31571-2015 表4 颗粒物 工艺加热炉"),
+    ("GB31571-2015", "表4", "SO2", "process_heater", 100, "GB 31571-2015 表4 二氧化硫 工艺加热炉"),
 ]
 
 
@@ -265,7 +265,7 @@ def test_industry_specific_row_over_other_units():
 def test_air_industry_standard_and_gb16297_rate():
     ctx = AirContext("C2614", ON)
     conc, rate = select_air(CAT, ctx, "SO2", 35, "process_heater")
-    assert conc.limit.standard == "GB31571A-2015" and conc.figure == 100 and rate.rate_kg_h is None
+    assert conc.limit.standard == "GB31571-2015" and conc.figure == 100 and rate.rate_kg_h is None
     conc, rate = select_air(CAT, AirContext("C3484", ON), "HCl", 25)
     assert conc.limit.standard == "GB16297-1996" and rate.rate_kg_h is not None
 
