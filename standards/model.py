@@ -277,6 +277,16 @@ class StandardFile(_Frozen):
         (), description="codes of the standard's sector that it covers only with one of ``processes`` (C1711 "
         "spinning is textiles, but GB 4287 only where it dyes, prints or finishes)")
     scope_note: str | None = Field(None, description="the scope clause these fields rest on")
+    enterprise_clause: str | None = Field(
+        None, description="the clause that dates new and existing enterprises (by EIA approval), e.g. 3.3/3.4")
+    indirect_clause: str | None = Field(
+        None, description="the clause saying what 间接排放 discharges into (a public system of secondary level)")
+    regulates_fugitive_vocs: bool = Field(
+        False, description="the standard sets its own fugitive-VOC controls, so GB 37822-2019 does not apply to the "
+        "industries it covers (GB 37822-2019 第1章)")
+    indirect_min_treatment: Literal["secondary", "any"] = Field(
+        "secondary", description="what the receiving plant must be for the indirect column to apply: secondary "
+        "treatment or better (GB 4287 3.9, GB 31571 3.7), or any WWTP (GB 21900 第1章: 设置污水处理厂的城镇排水系统)")
     area: str | None = Field(None, description="local standards: the area (e.g. 安徽省 / Anhui)")
     source: str = Field(description="the text the figures were read from, and how")
     transcription: str | None = Field(None, description="who read it and how it was checked")

@@ -282,6 +282,16 @@ def test_every_finding_code_is_produced_somewhere(demo, small_catalog_module, tm
         {**project_data(), "wastewater": {"route": "indirect", "flow": "2500 m3/d", "operating_days": 300,
                                           "effluent": {"COD": "900 mg/L", "Cr6": "0.2 mg/L"}}},
     ]
+    stack = {"id": "S", "height_m": 12, "concentrations": {"SO2": "100 mg/m3"}, "rates": {"SO2": "0.1 kg/h"},
+             "so2_source": "use"}
+    scenarios += [project_data(industry="C1781", processes=["dyeing"]),
+                  project_data(wastewater=None, air={"stacks": [stack]})]
     for data in scenarios:
         produced |= set(codes(screen(project_from_data(data), small_catalog_module, on=ON)))
+    laxer_wwtp = park_spec(wwtp={"name": "W", "capacity": 10000, "effluent_class": "2"},
+                           receiving_water={"name": "L", "kind": "lake", "target_class": "IV", "attained": True})
+    class1_air = park_spec(air_grade="1")
+    for i, park in enumerate((laxer_wwtp, class1_air)):
+        catalog = load_catalog(write_catalog(tmp_path / f"park{i}", park=park))
+        produced |= set(codes(screen(project_from_data(project_data(air={"stacks": [stack]})), catalog, on=ON)))
     assert produced == set(FINDING_CODES), set(FINDING_CODES) - produced

@@ -150,11 +150,12 @@ def test_rule1_route_picks_the_column():
     assert direct.figure == 80 and indirect.figure == 200
 
 
-def test_rule2_industry_standard_replaces_the_integrated_one_for_what_it_lists():
+def test_rule2_industry_standard_replaces_the_integrated_one_and_is_not_cross_applied():
+    # GB 8978-1996 1.2-1.3: not cross-applied; GB 4287-2012 does not list petroleum, so it is not covered
     sel = select_water(CAT, water("C1713", "direct", receiving_class="III"), ["COD", "petroleum"])
     assert sel["COD"].limit.standard == "GB4287-2012"
-    assert sel["petroleum"].limit.standard == "GB8978-1996"  # GB 4287 does not list petroleum
-    assert any("does not list petroleum" in r for r in sel["petroleum"].reasons)
+    assert sel["petroleum"].limit is None and sel["petroleum"].not_covered_by == ("GB 4287-2012",)
+    assert any(r.code == "NOT_CROSS_APPLIED" for r in sel["petroleum"].reasons)
 
 
 def test_rule2_an_industry_dash_is_not_filled_from_the_integrated_standard():
