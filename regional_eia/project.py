@@ -192,6 +192,10 @@ class Stack(BaseModel):
     source_type: str | None = Field(None, description="e.g. boiler, process heater")
     fuel: Literal["coal", "oil", "gas"] | None = None
     taller_than_buildings_within_200m_by_5m: bool = True
+    exhaust_per_working_day: Quantity | None = Field(
+        None, description="m3 of exhaust gas in one working day (GB 21900-2008 4.2.6: with plated_area_per_working_day)")
+    plated_area_per_working_day: dict[Literal["zinc", "chromium", "other", "anodizing", "bluing"], float] = Field(
+        default_factory=dict, description="m2 plated in one working day by plating type (GB 21900-2008 表6 rows)")
     so2_source: Literal["production", "use"] | None = Field(
         None, description="GB 16297-1996 item 1 SO2 rows: production or use of sulphur, SO2, sulphuric acid and other "
         "sulphur compounds (硫、二氧化硫、硫酸和其它含硫化合物生产 / 使用)")

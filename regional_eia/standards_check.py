@@ -6,18 +6,20 @@ Every finding the standards produce comes out of here; the selection rules thems
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from standards import SelectionError, UnitError
 from standards.catalog import StandardsCatalog
 from standards.model import TextValue
-from standards.reasons import reason_json
+from standards.reasons import Reason, reason_json
 from standards.select import (
     AirContext,
     Selection,
     StandardsPolicy,
     WaterContext,
+    baseline_volume_concentration,
     industry_matches,
     industry_standards,
     required_wwtp_class,
@@ -267,13 +269,37 @@ def _air_checks(project, park, catalog, on, findings) -> list[StandardCheck]:
                 checks.append(_row(conc_sel, "air", f"{stack.id} concentration",
                                    _value(stack.concentrations.get(pollutant)), None))
             elif pollutant in stack.concentrations:
-                checks.append(_compare(conc_sel, stack.concentrations[pollutant], "air", f"{stack.id} concentration",
-                                       findings))
+                measured, extra = _baseline_volume(stack, conc_sel, catalog.standards, stack.concentrations[pollutant])
+                checks.append(_compare(conc_sel, measured, "air", f"{stack.id} concentration", findings, extra))
             if pollutant in stack.rates and rate_sel.rate_kg_h is not None:
                 checks.append(_compare_rate(stack, pollutant, rate_sel, findings))
         findings += _stack_height_findings(stack, project, catalog.standards, ctx)
     findings += _fugitive_findings(project, catalog.standards, ctx, checks)
     return checks
+
+
+_PLATING = {"zinc": "镀锌", "chromium": "镀铬", "other": "其他镀种(镀铜、镍等)", "anodizing": "阳极氧化", "bluing": "发蓝"}
+
+
+def _baseline_volume(stack, sel: Selection, standards: StandardsCatalog, measured: Quantity):
+    """GB 21900-2008 4.2.6: a plating stack whose exhaust per m2 plated exceeds 表6 is judged at the baseline volume."""
+    limit = sel.limit
+    if limit is None or limit.standard != "GB21900-2008" or limit.medium != "air" or limit.table not in ("表4", "表5"):
+        return measured, ()
+    std = standards.standards[limit.standard]
+    if stack.exhaust_per_working_day is None or not stack.plated_area_per_working_day:
+        return measured, (Reason("BASELINE_VOLUME_NOT_GIVEN", standard=std.number),)
+    baselines = {key: lim.number for lim in standards.rows(std.id, "exhaust_per_product")
+                 for key, zh in _PLATING.items() if lim.conditions.condition_zh == zh}
+    volume = stack.exhaust_per_working_day.to("m3/d")
+    value = convert(measured.value, measured.unit, limit.unit)
+    converted, ratio = baseline_volume_concentration(value, volume, dict(stack.plated_area_per_working_day), baselines)
+    baseline = sum(area * baselines[k] for k, area in stack.plated_area_per_working_day.items())
+    if ratio < 1:
+        return measured, (Reason("BASELINE_VOLUME_NOT_EXCEEDED", standard=std.number, ratio=ratio),)
+    reason = Reason("BASELINE_VOLUME_CONVERTED", standard=std.number, volume=volume, baseline=baseline, ratio=ratio,
+                    measured=value, converted=converted)
+    return Quantity(value=converted, unit=limit.unit), (reason,)
 
 
 def _compare_rate(stack, pollutant, rate_sel, findings) -> StandardCheck:
@@ -417,7 +443,10 @@ def _not_covered(sel: Selection, point: str, proposed_q: Quantity | None) -> Fin
     )
 
 
-def _compare(sel: Selection, proposed_q: Quantity | None, medium: str, point: str, findings) -> StandardCheck:
+def _compare(sel: Selection, proposed_q: Quantity | None, medium: str, point: str, findings,
+             notes: tuple[str, ...] = ()) -> StandardCheck:
+    if notes:
+        sel = dataclasses.replace(sel, reasons=(*sel.reasons, *notes))
     if not sel.covered:
         findings.append(_not_covered(sel, point, proposed_q))
         return _row(sel, medium, point, proposed_q.value if proposed_q else None, None)

@@ -291,6 +291,9 @@ class StandardFile(_Frozen):
     source: str = Field(description="the text the figures were read from, and how")
     transcription: str | None = Field(None, description="who read it and how it was checked")
     gaps: tuple[str, ...] = Field((), description="figures of the named tables not transcribed, and why")
+    clauses: dict[str, str] = Field(
+        default_factory=dict, description="clauses the selection rules cite, verbatim, by number (double-entered "
+        "where read from a scan)")
     tables: tuple[Table, ...]
 
     @field_validator("source", "transcription")

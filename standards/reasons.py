@@ -219,11 +219,27 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                        "GB 16297-1996 {table} {grade}级 排气筒高度{height:g} m的排放速率：{how_zh}"),
     "RATE_HALVED_200M": ("the stack is not 5 m above buildings within 200 m: held to 50% (clause 7.1)",
                          "排气筒未高出周围200 m半径范围的建筑5 m以上：按表列排放速率严格50%执行（7.1）"),
+    "RATE_PROHIBITED": ("GB 16297-1996 {table} grade {grade} prints 禁排: the pollutant may not be emitted (0 kg/h)",
+                        "GB 16297-1996 {table} {grade}级印为“禁排”：不得排放该污染物"),
     "RATE_NONE": ("no emission-rate limit: the applicable standard sets none",
                   "无排放速率限值：适用标准未规定"),
     "AIR_GRADE_OF_ZONE": (
         "GB 16297-1996 5: the source lies in an ambient-air class-{zone} area, so it takes the grade-{grade} rates",
         "GB 16297-1996 第5章：污染源位于环境空气{zone}类区，执行{grade}级排放速率标准"),
+    "BASELINE_VOLUME_CONVERTED": (
+        "{standard} 4.2.6 and formula (1): {volume:g} m3 of exhaust per working day against the baseline "
+        "{baseline:g} m3 (表6 x plated area) gives Q/ΣY·Q_base = {ratio:.3g}; the measured {measured:g} mg/m3 counts as "
+        "{converted:g} mg/m3",
+        "{standard} 4.2.6 及式(1)：每个工作日排气量{volume:g} m3，基准排气量{baseline:g} m3（表6×镀件镀层面积），比值{ratio:.3g}；"
+        "实测{measured:g} mg/m3 按基准气量排放浓度{converted:g} mg/m3 判定"),
+    "BASELINE_VOLUME_NOT_EXCEEDED": (
+        "{standard} 4.2.6 and formula (1): Q/ΣY·Q_base = {ratio:.3g} is below 1, so the measured concentration decides",
+        "{standard} 4.2.6 及式(1)：比值{ratio:.3g}小于1，以实测浓度判定"),
+    "BASELINE_VOLUME_NOT_GIVEN": (
+        "{standard} 4.2.6: the limit holds while the exhaust per m2 plated does not exceed 表6; the stack gives no "
+        "exhaust_per_working_day and plated_area_per_working_day, so the measured figure is compared as it is",
+        "{standard} 4.2.6：排放限值适用于单位产品实际排气量不高于表6基准排气量的情况；排气筒未给出每个工作日排气量和镀件镀层面积，"
+        "按实测浓度比较"),
     # --- EIA classification list (分类管理名录 2021) ---------------------------------------------------
     "EIA_FLAG_BY_CODE": ("Flag {flag} is set by the industry code ({source}).",
                          "标志{flag}由行业代码确定（{source}）。"),

@@ -59,6 +59,7 @@ __all__ = [
     "select_water",
     "select_air",
     "rate_at_height",
+    "baseline_volume_concentration",
 ]
 
 INTEGRATED_WATER = "GB8978-1996"
@@ -786,6 +787,27 @@ def _apply_intake(catalog, ctx: WaterContext, plan: _WaterPlan, pollutant, bindi
 # --- air -------------------------------------------------------------------------------------------
 
 
+def baseline_volume_concentration(measured: float, volume_m3: float, plated_m2: dict[str, float],
+                                  baseline_m3_m2: dict[str, float]) -> tuple[float, float]:
+    """GB 21900-2008 formula (1) (4.1.6, applied to air by 4.2.6): ``(concentration that decides, ratio)``.
+
+    rho_base = Q_total / sum(Y_i * Q_i,base) * rho_measured; where the ratio is below 1 the measured
+    concentration decides.
+
+    Examples
+    --------
+    >>> value, ratio = baseline_volume_concentration(20.0, 3720.0, {"chromium": 25.0}, {"chromium": 74.4})
+    >>> round(value, 6), round(ratio, 6)
+    (40.0, 2.0)
+    """
+    denominator = sum(area * baseline_m3_m2[kind] for kind, area in plated_m2.items())
+    if denominator <= 0:
+        raise ValueError("the plated areas give no baseline volume")
+    ratio = volume_m3 / denominator
+    return (measured * ratio if ratio >= 1 else measured), ratio
+
+
+
 def rate_at_height(value: HeightValue, height_m: float) -> tuple[float, str]:
     """The GB 16297-1996 emission rate at a stack height, by Appendix B (interpolation, extrapolation).
 
@@ -923,6 +945,9 @@ def _rate(rows: list[Limit], ctx: AirContext, pollutant: str, table: str, height
     grade = ctx.grade
     rate_rows = [lim for lim in rows if lim.column_tags.get("quantity") == "rate" and lim.column_tags.get("grade") == grade]
     rate_rows = _pick_rows(rate_rows, ctx.industry, None, notes)
+    if rate_rows and isinstance(rate_rows[0].value, TextValue) and "禁排" in rate_rows[0].value.text:
+        return RateSelection(pollutant, rate_rows[0], 0.0, (Reason("AIR_GRADE_OF_ZONE", zone=grade, grade=grade),
+                                                           Reason("RATE_PROHIBITED", table=table, grade=grade)))
     if not rate_rows or not isinstance(rate_rows[0].value, HeightValue):
         return RateSelection(pollutant, None, None, (Reason("RATE_NONE"),))
     q, how, how_zh = _rate_at_height(rate_rows[0].value, height_m)

@@ -333,3 +333,73 @@ def test_every_selection_reason_has_a_code_and_a_chinese_text():
 
 def test_policy_default_is_the_texts():
     assert StandardsPolicy().integrated_for_unlisted is False
+
+
+# --- item 15: the tables read from the scans (double entry: standards/data/double-entry/) --------------
+
+
+def test_item15_gb3838_table3_figures():
+    # GB 3838-2002 表3 item 1 三氯甲烷 0.06, item 66 苯并(a)芘 2.8×10⁻⁶, item 80 铊 0.0001 mg/L
+    rows = {lim.item: lim for lim in CAT.rows("GB3838-2002") if lim.table == "表3"}
+    assert len(rows) == 80
+    assert (rows["1"].pollutant, rows["1"].number) == ("chloroform", 0.06)
+    assert rows["66"].number == pytest.approx(2.8e-6) and rows["80"].number == 0.0001
+
+
+def test_item15_gb16297_table1_for_an_existing_source():
+    # GB 16297-1996 6.1/6.3: EIA approved before 1997-01-01 -> 表1; item 1 SO2 使用 700 mg/m3, 二级 30 m 17 kg/h
+    conc, rate = select_air(CAT, AirContext("C3484", ON, eia_approved=dt.date(1995, 5, 1)), "SO2", 30, so2_source="use")
+    assert (conc.limit.table, conc.figure, rate.rate_kg_h) == ("表1", 700, 17)
+    assert any(r.code == "GB16297_EXISTING_SOURCE" for r in conc.reasons)
+
+
+def test_item15_gb16297_table1_grade1_prohibits_where_it_prints_禁排():
+    # 表1 item 5 铬酸雾 一级 printed 禁排: an existing source in a class-1 area may not emit it
+    _, rate = select_air(CAT, AirContext("C3484", ON, eia_approved=dt.date(1995, 5, 1), grade="1"),
+                         "chromic_acid_mist", 30)
+    assert rate.rate_kg_h == 0.0 and any(r.code == "RATE_PROHIBITED" for r in rate.reasons)
+
+
+def test_item15_gb8978_table2_for_a_unit_built_before_1998():
+    # GB 8978-1996 4.2.2.1/4.2.2.3: EIA approved before 1998-01-01 -> 表2; COD 其他排污单位 一级 100, 二级 150;
+    # 石油类 一级 10 (表4 gives 5 for new units)
+    old = WaterContext("C3484", "direct", ON, eia_approved=dt.date(1996, 3, 1), receiving_class="III")
+    sel = select_water(CAT, old, ["COD", "petroleum"])
+    assert (sel["COD"].limit.table, sel["COD"].figure) == ("表2", 100)
+    assert (sel["petroleum"].limit.table, sel["petroleum"].figure) == ("表2", 10)
+    new = select_water(CAT, WaterContext("C3484", "direct", ON, receiving_class="III"), ["petroleum"])["petroleum"]
+    assert (new.limit.table, new.figure) == ("表4", 5)
+
+
+def test_item15_gb21900_table6_converts_to_the_baseline_volume():
+    # GB 21900-2008 表6 镀铬 74.4 m3/m2; 4.2.6 + formula (1): 3,720 m3 for 25 m2 chromium plating is twice the
+    # baseline, so a measured 0.03 mg/m3 chromic acid mist counts as 0.06 against 表5's 0.05: a fail
+    data = project_data(industry="C3360", processes=["electroplating"], wastewater=None, air={"stacks": [
+        {"id": "DA1", "height_m": 20, "concentrations": {"chromic_acid_mist": "0.03 mg/m3"},
+         "exhaust_per_working_day": "3720 m3/d", "plated_area_per_working_day": {"chromium": 25}}]})
+    result = screen(project_from_data(data), on=ON)
+    mist = check(result, "chromic_acid_mist", "DA1 concentration")
+    assert (mist.limit, mist.complies) == (0.05, False) and mist.proposed == pytest.approx(0.06)
+    assert any("formula (1)" in r for r in mist.reasons)
+
+
+def test_item15_gb37822_fugitive_vocs_for_a_project_that_declares_them():
+    # GB 37822-2019 表A.1: 厂区内 NMHC 1 h mean 10 mg/m3, single reading 30 mg/m3
+    data = project_data(industry="C2710", wastewater=None,
+                        air={"fugitive_vocs": {"sources": ["solvent storage"], "nmhc_1h_mean": "12 mg/m3",
+                                               "nmhc_single": "25 mg/m3"}})
+    result = screen(project_from_data(data), on=ON)
+    hourly = check(result, "NMHC", "in-plant NMHC 1 h mean")
+    single = check(result, "NMHC", "in-plant NMHC single reading")
+    assert (hourly.limit, hourly.complies, single.limit, single.complies) == (10, False, 30, True)
+    missing = screen(project_from_data({**data, "air": {"fugitive_vocs": {"sources": ["tanks"]}}}), on=ON)
+    assert missing.verdict == "incomplete"
+
+
+def test_item15_gb31571_plants_keep_their_own_fugitive_rules():
+    # GB 37822-2019 第1章: where an industry standard regulates fugitive VOCs (GB 31571-2015 5.3), it applies
+    data = project_data(industry="C2614", wastewater=None,
+                        air={"fugitive_vocs": {"sources": ["tanks"], "nmhc_1h_mean": "12 mg/m3"}})
+    result = screen(project_from_data(data), on=ON)
+    assert not any(c.pollutant == "NMHC" for c in result.standards)
+    assert any(f.code == "STANDARD_NOT_COVERED" and "GB 31571" in f.message for f in result.findings)

@@ -117,7 +117,7 @@ def test_first_class_pollutants_are_limited_at_the_workshop_outlet():
 
 
 def test_gb16297_rates_by_height():
-    so2 = [lim for lim in CAT.rows("GB16297-1996", "SO2") if lim.column == "rate_grade2"][0]
+    so2 = [lim for lim in CAT.rows("GB16297-1996", "SO2") if lim.column == "rate_grade2" and lim.table == "表2"][0]
     assert isinstance(so2.value, HeightValue)
     assert so2.value.by_stack_height_m[15] == 2.6  # GB 16297-1996 表2 item 1, 二级, 15 m
 

@@ -194,3 +194,35 @@ def test_town_wwtp_rows_carry_the_direct_figure(name):
         assert row["values"]["indirect"] in direct[key], (
             f"{name} {table} item {row['item']} {row['pollutant']}: town figure {row['values']['indirect']} is not "
             f"the direct figure {direct[key]}")
+
+
+# --- double entry of scanned tables (tools/compare_transcripts.py) --------------------------------------
+
+RECORDS = sorted(p.name for p in DATA.joinpath("double-entry").iterdir() if p.name.endswith(".yaml"))
+
+
+@pytest.mark.parametrize("name", RECORDS)
+def test_every_double_entry_disagreement_is_decided(name):
+    record = yaml.safe_load(DATA.joinpath("double-entry", name).read_text(encoding="utf-8"))
+    assert record["compared_by"].startswith("tools/compare_transcripts.py")
+    undecided = [d for d in record["disagreements"] if not d.get("decision") or not d.get("why")]
+    assert not undecided, f"{name}: undecided disagreements {undecided}"
+    if "figures_compared" in record:
+        assert record["rows_A"] == record["rows_B"] == record["figures_compared"]
+        assert all(d["field"] != "value" for d in record["disagreements"]) or record["figures_agreeing"] < \
+            record["figures_compared"]
+
+
+@pytest.mark.parametrize("standard,table,figures", [
+    ("GB3838-2002", "表3", 80), ("GB8978-1996", "表2", 138), ("GB21900-2008", "表6", 5)])
+def test_tables_from_double_entry_hold_every_compared_figure(standard, table, figures):
+    """One catalogue figure per transcribed cell (the record counts the cells both readers agreed on)."""
+    record = yaml.safe_load(DATA.joinpath("double-entry", f"{standard}-{table}.yaml").read_text(encoding="utf-8"))
+    held = [lim for lim in CAT.rows(standard) if lim.table == table]
+    assert len(held) == record["figures_compared"] == figures
+
+
+def test_every_table_read_from_a_scan_says_how_it_was_double_entered():
+    for name in ("GB16297-1996-表1", "GB16297-1996-表2", "GB3838-2002-表3", "GB8978-1996-表2", "GB21900-2008-表6"):
+        standard = name.split("-表")[0]
+        assert f"double-entry/{name}.yaml" in CAT.standards[standard].transcription, name

@@ -1,6 +1,6 @@
 """Check the catalogue's GB 16297-1996 表2 against the double-entered transcription of the same table.
 
-Usage: ``python tools/check_gb16297_table2.py TRANSCRIPT.csv`` (a reader's GB16297-1996-表2.csv; the two
+Usage: ``python tools/check_gb16297_table2.py TRANSCRIPT.csv [表1|表2]`` (a reader's GB16297-1996-表2.csv; the two
 readings agree on every figure, see standards/data/double-entry/GB16297-1996-表2.yaml). Prints each figure of
 the transcription that the catalogue does not hold (rates by grade and stack height, concentrations,
 fugitive concentrations) and the counts; exit status 1 if any numeric figure differs.
@@ -28,8 +28,8 @@ def number(text: str) -> float | str:
         return text
 
 
-def main(path: str) -> int:
-    limits = [lim for lim in builtin_standards().rows("GB16297-1996") if lim.table == "表2"]
+def main(path: str, table: str = "表2") -> int:
+    limits = [lim for lim in builtin_standards().rows("GB16297-1996") if lim.table == table]
     by_item: dict[str, list] = {}
     for lim in limits:
         by_item.setdefault(lim.item, []).append(lim)
@@ -66,4 +66,4 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))
