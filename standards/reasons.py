@@ -338,6 +338,8 @@ class _Formatter(string.Formatter):
         return super().convert_field(self._plain(value) if conversion else value, conversion)
 
     def _plain(self, value: Any) -> str:
+        if isinstance(value, dict) and set(value) == {"zh", "en"}:  # a Bilingual read back from JSON
+            value = Bilingual(value["zh"], value["en"])
         if isinstance(value, Bilingual):
             return value.zh if self.lang == "zh" else value.en
         if isinstance(value, dt.date):
@@ -357,6 +359,8 @@ class _Values(dict):
     def __missing__(self, key: str) -> Any:
         if key.endswith("_zh") and key[:-3] in self:
             value = self[key[:-3]]
+            if isinstance(value, dict) and set(value) == {"zh", "en"}:
+                return value["zh"]
             return value.zh if isinstance(value, Bilingual) else value
         raise KeyError(key)
 

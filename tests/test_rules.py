@@ -403,3 +403,44 @@ def test_item15_gb31571_plants_keep_their_own_fugitive_rules():
     result = screen(project_from_data(data), on=ON)
     assert not any(c.pollutant == "NMHC" for c in result.standards)
     assert any(f.code == "STANDARD_NOT_COVERED" and "GB 31571" in f.message for f in result.findings)
+
+
+# --- item 12: the EIA classification list 2021, Article 5 and the parks' lead industries ---------------
+
+from standards.eia_category import classify  # noqa: E402
+
+
+@pytest.mark.parametrize("code,flags,category,item", [
+    ("C3411", ["electroplating"], "report_book", 69),       # 69 报告书 有电镀工艺的
+    ("C3411", [], "report_form", 69),                      # 69 报告表 其他
+    ("C3841", ["lead_acid_battery_mfg"], "report_book", 77),  # 77 报告书 铅蓄电池制造
+    ("C3811", ["low_voc_coating_lt_10t_a"], "not_managed", 77),  # 77 报告表 其他（…10吨以下的除外）: Article 5
+    ("C3911", ["uses_organic_solvent"], "report_form", 78),  # 78 报告表 使用有机溶剂的
+    ("C3911", [], "not_managed", 78),                        # 78 prints no 其他: Article 5
+    ("C3961", [], "report_form", 79),                        # 79 报告表 全部
+    ("C3961", ["cutting_welding_assembly_only"], "not_managed", 79),  # 全部（仅分割、焊接、组装的除外）
+    ("C3985", ["electronic_chemical_material_mfg"], "report_book", 81),  # 81 报告书 电子化工材料制造
+    ("C3985", ["electronic_special_material_mfg"], "report_form", 81),   # 81 报告表 电子专用材料制造
+    ("C3921", [], "report_form", 82),                        # 82 报告表 全部
+    ("C1781", ["dyeing"], "report_book", 28),                # 28 报告书 染色 (178*)
+    ("C1711", [], "not_managed", 28),                        # 28 names no category without the printed processes
+])
+def test_item12_categories_of_the_lead_industries(code, flags, category, item):
+    r = classify(code, flags)
+    assert (r.category, r.rows) == (category, (item,))
+    if category == "not_managed":
+        assert any(c["code"] == "EIA_ARTICLE_5" for c in r.reason_codes)
+
+
+def test_item12_undetermined_only_for_a_missing_fact_and_says_which():
+    r = classify("D4430", [])  # item 91 grades by the boilers' fuel and capacity
+    assert r.category == "undetermined"
+    assert any(c["code"] == "EIA_ITEM_NEEDS_FACT" for c in r.reason_codes)
+
+
+def test_item12_category_reasons_have_chinese_text():
+    from standards.reasons import render
+
+    r = classify("C3411", ["electroplating"])
+    texts = [render(c["code"], c["values"], "zh") for c in r.reason_codes]
+    assert texts and all(t for t in texts) and "第69项报告书" in "".join(texts)
