@@ -48,6 +48,9 @@ FINDING_CODES: dict[str, str] = {
     "STACK_BELOW_MINIMUM_HEIGHT": "a new source's stack is lower than 15 m (GB 16297-1996 7.4)",
     "NEW_SOURCE_FORBIDDEN": "no new air pollution source may be built in an ambient-air class-1 area (GB 16297-1996 5)",
     "EIA_CATEGORY": "the EIA category and whether the regional simplification applies",
+    "UNIT_REQUIREMENT": "a control unit's requirement text applies: a reviewer must confirm the project meets it",
+    "NO_CONTROL_UNIT": "the site lies in no control unit of the catalogue (a data gap: 三线一单 covers all land)",
+    "DISCHARGE_NOT_GIVEN": "the industry discharges, but the project gives neither wastewater nor air emissions",
 }
 
 _ORDER = {"fail": 0, "incomplete": 1, "conditional": 2, "warning": 3, "info": 4}
