@@ -84,7 +84,7 @@ def lookup_limits(
             "value": value,
             "value_text": sel.figure_text or (limit.json_value()[1] if limit and value is None else None),
             "unit": limit.unit if limit else None,
-            "standard": limit.standard_number if limit else None,
+            "standard": (limit.standard_number + (" [SUPPLEMENTARY]" if sel.supplementary else "")) if limit else None,
             "table": limit.table if limit else None,
             "column": limit.column if limit else None,
             "monitoring_point": limit.monitoring_point if limit else None,

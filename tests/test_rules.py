@@ -444,3 +444,32 @@ def test_item12_category_reasons_have_chinese_text():
     r = classify("C3411", ["electroplating"])
     texts = [render(c["code"], c["values"], "zh") for c in r.reason_codes]
     assert texts and all(t for t in texts) and "第69项报告书" in "".join(texts)
+
+
+# --- the policy on the command line (item 2) -----------------------------------------------------------
+
+
+def test_item2_policy_is_a_cli_option_and_the_label_shows(tmp_path):
+    import json
+
+    import yaml as _yaml
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    runner = CliRunner()
+    path = tmp_path / "dyeing.yaml"
+    data = project_data(industry="C1713", processes=["dyeing"], wastewater=direct({"petroleum": "8 mg/L"}))
+    path.write_text(_yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    default = runner.invoke(app, ["screen", str(path), "--format", "json", "--on", "2027-03-01"])
+    assert default.exit_code == 0, default.output
+    oil = next(c for c in json.loads(default.stdout)["standards"] if c["pollutant"] == "petroleum")
+    assert oil["limit"] is None and oil["supplementary"] is False
+    applied = runner.invoke(app, ["screen", str(path), "--format", "json", "--on", "2027-03-01",
+                                  "--integrated-for-unlisted"])
+    oil = next(c for c in json.loads(applied.stdout)["standards"] if c["pollutant"] == "petroleum")
+    assert oil["limit"] == 5 and oil["supplementary"] is True and "SUPPLEMENTARY" in oil["source"]
+    lookup = runner.invoke(app, ["standards", "lookup", "--industry", "C1713", "--route", "direct",
+                                 "--receiving-class", "III", "--integrated-for-unlisted", "--format", "json"])
+    row = next(r for r in json.loads(lookup.stdout) if r["pollutant"] == "petroleum")
+    assert row["supplementary"] is True and row["standard"].endswith("[SUPPLEMENTARY]")
