@@ -473,3 +473,21 @@ def test_item2_policy_is_a_cli_option_and_the_label_shows(tmp_path):
                                  "--receiving-class", "III", "--integrated-for-unlisted", "--format", "json"])
     row = next(r for r in json.loads(lookup.stdout) if r["pollutant"] == "petroleum")
     assert row["supplementary"] is True and row["standard"].endswith("[SUPPLEMENTARY]")
+
+
+# --- one WaterContext builder (issue 11): screen and lookup agree on protection_zone ----------------------
+
+
+def test_one_water_context_for_screen_and_lookup(catalog_with):
+    from regional_eia.standards_check import discharge_context, water_context
+
+    cat = catalog_with(receiving_water={"name": "r", "target_class": "III", "attained": True, "protection_zone": True})
+    park = cat.park("P1")
+    project = project_from_data(project_data(wastewater=direct({"COD": "50 mg/L"}, receiving_water_class=None,
+                                                                 new_outfall=False)))
+    from_screen = water_context(project, park, ON, park_name=cat.names["P1"])
+    from_lookup = discharge_context(project.industry, "direct", park, ON, new_outfall=False, park_name=cat.names["P1"])
+    assert from_screen == from_lookup and from_screen.protection_zone is True
+    # a water the project names itself is another water: the park's protection flag does not follow it
+    own = discharge_context(project.industry, "direct", park, ON, receiving_class="IV")
+    assert own.protection_zone is False and own.receiving_class == "IV"
