@@ -114,6 +114,9 @@ def start(settings: Settings, catalog: Catalog | None = None) -> Channel:
 # --- what the form offers ---------------------------------------------------------------------------
 
 
+_ACCESS_ZH = {"prohibited": "禁止", "restricted": "限制", "encouraged": "鼓励"}
+
+
 def industry_choices(catalog: Catalog) -> list[tuple[str, str]]:
     """GB/T 4754-2017 codes for the picker: the EIA list's printed codes with their printed names, and
     every code the catalogue names (access lists, standards, setbacks) with where it is named."""
@@ -137,10 +140,10 @@ def industry_choices(catalog: Catalog) -> list[tuple[str, str]]:
         for part in ("prohibited", "restricted", "encouraged"):
             for entry in getattr(access, part):
                 for code in entry.codes:
-                    named_in_catalogue.setdefault(code, f"{zone.name}: {part}")
+                    named_in_catalogue.setdefault(code, f"见于{zone.name}准入清单（{_ACCESS_ZH[part]}）")
     for standard in catalog.standards.standards.values() if hasattr(catalog.standards, "standards") else ():
         for code in getattr(standard, "industries", ()):
-            named_in_catalogue.setdefault(code, getattr(standard, "number", ""))
+            named_in_catalogue.setdefault(code, f"见于 {getattr(standard, 'number', '')} 适用范围")
     choices = {code: name for code, name in names.items()}
     for code, where in named_in_catalogue.items():
         if len(code) >= 4:

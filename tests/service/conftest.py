@@ -1,0 +1,87 @@
+"""Fixtures of the online channel's tests: an app on SQLite or on a real PostgreSQL, clients, accounts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the service tests need the serve extra: pip install -e '.[test]'")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from regional_eia.service import Settings, create_app, create_user  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh empty database: a SQLite file, and a database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'channel.sqlite'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def settings(db_url, tmp_path) -> Settings:
+    return Settings(db=db_url, ledger=tmp_path / "ledger.sqlite", screen_rate="1000/minute",
+                    question_rate="1000/minute", login_rate="1000/minute")
+
+
+def make_client(settings: Settings, catalog) -> TestClient:
+    return TestClient(create_app(settings, catalog=catalog), base_url="http://127.0.0.1")
+
+
+@pytest.fixture
+def client(settings, demo):
+    with make_client(settings, demo) as c:
+        yield c
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def add_user(client: TestClient, username: str, role: str = "staff", display_name: str = "") -> None:
+    with client.app.state.channel.sessions() as db:
+        create_user(db, username=username, password=PASSWORD, role=role, display_name=display_name)
+
+
+def log_in(client: TestClient, username: str) -> str:
+    """Log ``username`` in; return the CSRF token its forms carry."""
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": PASSWORD,
+                                           "next": "/staff"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return token
+
+
+DYEING_FORM = {
+    "company": "宣城某纺织印染有限公司（演示）", "project_name": "宣城某纺织印染二、三期项目（演示）",
+    "industry": "C1713", "crs": "cgcs2000", "lon": "118.822", "lat": "30.990",
+    "route": "indirect", "flow": "3000", "operating_days": "300", "ph": "6-9",
+    "eff_pollutant_0": "COD", "eff_value_0": "180", "eff_unit_0": "mg/L",
+    "eff_pollutant_1": "NH3-N", "eff_value_1": "8", "eff_unit_1": "mg/L",
+}
+DYEING_PROCESSES = ["pretreatment", "dyeing", "printing_conventional"]
+
+
+def form_screen(client: TestClient, **changes):
+    """POST the pre-screening form (the demo dyeing project unless changed); the response, not followed."""
+    token = csrf_of(client.get("/").text)
+    data = {**DYEING_FORM, **changes, "csrf_token": token}
+    data.setdefault("processes", DYEING_PROCESSES)
+    return client.post("/screen", data={k: v for k, v in data.items() if v is not None}, follow_redirects=False)
+
+
+def api_project(**changes) -> dict:
+    project = {"id": "API-1", "name": "dyeing (api)", "industry": "C1713", "processes": DYEING_PROCESSES,
+               "location": {"crs": "EPSG:4490", "lon": 118.822, "lat": 30.99},
+               "wastewater": {"route": "indirect", "flow": "3000 m3/d", "operating_days": 300,
+                              "effluent": {"COD": "180 mg/L"}}}
+    project.update(changes)
+    return project
