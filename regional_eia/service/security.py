@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -20,8 +21,12 @@ SESSION_COOKIE = "reia_session"
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters (RFC 9106 low-memory profile)
-# Verifying against this when a user does not exist keeps the answer's timing the same.
-_DUMMY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy() -> str:
+    """A hash to verify against when a user does not exist, so that the answer takes as long."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -33,7 +38,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """True when ``password`` matches ``stored``; a missing account costs the same time as a wrong password."""
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
