@@ -7,6 +7,7 @@ settings) and a database session, and commits its own change together with its a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import tempfile
@@ -100,7 +101,7 @@ def prescreen(channel: Channel, db: Session, project: Project, *, company: str |
     Returns the stored screening, the token of its private link, and the result.
     """
     with channel.ledger() as ledger:
-        result = screen(project, channel.catalog, book=ledger, on=on)
+        result = screen(project, channel.catalog, book=_PublicBook(ledger), on=on)
     token = new_token()
     owner = _company(db, company, credit_code)
     row = Screening(token_hash=token_hash(token), company=owner, project_id=project.id, project_name=project.name,
@@ -118,7 +119,7 @@ def prescreen(channel: Channel, db: Session, project: Project, *, company: str |
 def screen_batch_json(channel: Channel, projects: list[Project], on: dt.date | None = None) -> list[dict]:
     """Screen a small batch in one spatial pass; each item is a result or the error that stopped it."""
     with channel.ledger() as ledger:
-        outcomes = screen_many(projects, channel.catalog, book=ledger, on=on)
+        outcomes = screen_many(projects, channel.catalog, book=_PublicBook(ledger), on=on)
     items = []
     for index, outcome in enumerate(outcomes):
         if isinstance(outcome, ScreeningResult):
@@ -127,6 +128,18 @@ def screen_batch_json(channel: Channel, projects: list[Project], on: dt.date | N
             items.append({"index": index, "error": {"field": getattr(outcome, "field", None),
                                                     "message": getattr(outcome, "why", str(outcome))}})
     return items
+
+
+class _PublicBook:
+    """The ledger as a capacity book whose sources name the ledger file, not where it sits on the server."""
+
+    def __init__(self, ledger):
+        self._ledger = ledger
+
+    def position(self, park_id, cap):
+        position = self._ledger.position(park_id, cap)
+        return dataclasses.replace(position, source=position.source.replace(str(self._ledger.path),
+                                                                            self._ledger.path.name))
 
 
 def find_screening(db: Session, token: str) -> Screening | None:

@@ -137,6 +137,12 @@ def test_tokens_and_passwords_are_stored_only_as_hashes(client):
         assert db.scalar(select(User)).password_hash.startswith("$argon2id$")
 
 
+def test_public_results_do_not_show_server_paths(client, settings):
+    link = form_screen(client).headers["location"]
+    text = client.get(link + "/result.json").text
+    assert "ledger.sqlite" in text and str(settings.ledger.parent) not in text
+
+
 def test_security_headers(client):
     response = client.get("/")
     assert response.headers["x-frame-options"] == "DENY"

@@ -19,6 +19,7 @@
     }
   }
   fetch("/map/zones.geojson").then(function (r) { return r.json(); }).then(function (data) {
+    map.invalidateSize();  // the box may have been laid out again since the map was made
     var order = ["control_unit", "red_line", "water_source", "park"];
     var parks = null;
     order.forEach(function (kind) {
