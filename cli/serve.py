@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -40,6 +41,9 @@ def serve_command(
     db: DbOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes (each loads the "
+                                                                          "catalogue; rate limits count per process).")]
+    = 1,
 ) -> None:
     """Start the web service: pre-screening and questions for companies, the queue for staff, the JSON API."""
     from regional_eia.service import create_app
@@ -54,8 +58,14 @@ def serve_command(
               f"{_shown(settings.db)}", markup=False, highlight=False, soft_wrap=True)
     err.print(f"serving the online channel on http://{_url_host(host)}:{port}/ (staff: /login; API: "
               f"/api/openapi.json); Ctrl-C stops it", markup=False, highlight=False, soft_wrap=True)
-    uvicorn.run(create_app(settings, catalog=channel.catalog), host=host, port=port, log_level="info",
-                proxy_headers=False, server_header=False)
+    options = dict(host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    if workers == 1:
+        uvicorn.run(create_app(settings, catalog=channel.catalog), **options)
+        return
+    # Each worker process builds its app from the environment: hand the settings over that way.
+    for name, value in settings.model_dump(exclude_none=True).items():
+        os.environ[f"REGIONAL_EIA_{name.upper()}"] = str(value)
+    uvicorn.run("regional_eia.service.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 def _url_host(host: str) -> str:

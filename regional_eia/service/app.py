@@ -97,6 +97,11 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app with settings from ``REGIONAL_EIA_*`` (what each of ``serve --workers N``'s processes runs)."""
+    return create_app(Settings())
+
+
 def start(settings: Settings, catalog: Catalog | None = None) -> Channel:
     """Load what the service shares: catalogue, routing rules, database (migrated), ledger (created)."""
     from ..ledger import open_ledger

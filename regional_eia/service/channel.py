@@ -7,6 +7,7 @@ settings) and a database session, and commits its own change together with its a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -57,9 +58,22 @@ class Channel:
     industries: list[tuple[str, str]] = field(default_factory=list)
     zones_geojson: str = "{}"
     _report_lock: threading.Lock = field(default_factory=threading.Lock)
+    # SQLite takes one writer at a time and its busy handler sleeps: queue this process's writers instead.
+    _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def writing(self):
+        return self._write_lock if self.settings.sqlalchemy_url.startswith("sqlite") else contextlib.nullcontext()
+
+    _threads: threading.local = field(default_factory=threading.local)
+
+    @contextlib.contextmanager
     def ledger(self):
-        return open_ledger(self.ledger_path, self.catalog)
+        """This thread's open ledger. Opening one takes its write lock (to check the schema), so each
+        worker thread opens it once and keeps it; its reads see every other writer's entries."""
+        ledger = getattr(self._threads, "ledger", None)
+        if ledger is None:
+            ledger = self._threads.ledger = open_ledger(self.ledger_path, self.catalog)
+        yield ledger
 
     @staticmethod
     def default_ledger(settings: Settings) -> Path:
@@ -103,16 +117,18 @@ def prescreen(channel: Channel, db: Session, project: Project, *, company: str |
     with channel.ledger() as ledger:
         result = screen(project, channel.catalog, book=_PublicBook(ledger), on=on)
     token = new_token()
-    owner = _company(db, company, credit_code)
-    row = Screening(token_hash=token_hash(token), company=owner, project_id=project.id, project_name=project.name,
-                    industry=project.industry, park=result.location.park, verdict=result.verdict,
-                    codes=sorted(set(result.codes())), lang=lang or channel.settings.lang, source=source,
-                    project_json=project.model_dump_json(exclude_none=True), result_json=result.model_dump_json())
-    db.add(row)
-    db.flush()
-    db.add(Event(kind="screened", company_id=owner.id if owner else None, screening_id=row.id,
-                 detail={"project": project.id, "verdict": result.verdict, "source": source}))
-    db.commit()
+    with channel.writing():
+        owner = _company(db, company, credit_code)
+        row = Screening(token_hash=token_hash(token), company=owner, project_id=project.id,
+                        project_name=project.name, industry=project.industry, park=result.location.park,
+                        verdict=result.verdict, codes=sorted(set(result.codes())), lang=lang or channel.settings.lang,
+                        source=source, project_json=project.model_dump_json(exclude_none=True),
+                        result_json=result.model_dump_json())
+        db.add(row)
+        db.flush()
+        db.add(Event(kind="screened", company_id=owner.id if owner else None, screening_id=row.id,
+                     detail={"project": project.id, "verdict": result.verdict, "source": source}))
+        db.commit()
     return row, token, result
 
 
