@@ -171,7 +171,7 @@ def zones_geojson(catalog: Catalog) -> str:
 # --- shared request helpers --------------------------------------------------------------------------
 
 
-_env = jinja2.Environment(loader=jinja2.PackageLoader("regional_eia.service", "templates"), autoescape=True,
+TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("regional_eia.service", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -212,7 +212,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page from ``templates/`` (autoescaped), with the CSRF token its forms carry."""
     token = csrf_token(request)
     context.setdefault("user", None)
-    html = _env.get_template(template).render(request=request, csrf=token, version=__version__, **context)
+    html = TEMPLATES.get_template(template).render(request=request, csrf=token, version=__version__, **context)
     response = HTMLResponse(html, status_code=status)
     _cookies(request, response)
     return response

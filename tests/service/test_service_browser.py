@@ -88,7 +88,7 @@ def _shot(driver, name: str) -> None:
     folder = os.environ.get("REGIONAL_EIA_SCREENSHOTS")
     if not folder:
         return
-    height = driver.execute_script("return document.documentElement.scrollHeight")
+    height = driver.execute_script("return Math.ceil(document.body.getBoundingClientRect().height) + 20")
     driver.set_window_size(1280, min(max(height, 600), 4000))
     Path(folder).mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(Path(folder) / name))

@@ -82,3 +82,34 @@ def test_create_admin_entry_point(tmp_path):
                           capture_output=True, text=True, env={**os.environ, "REGIONAL_EIA_DB": url}, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "created admin account 'first'" in done.stderr
+
+
+def test_serve_command_starts_the_server_and_prints_the_address(tmp_path):
+    """The installed ``regional-eia serve`` on 127.0.0.1: it answers, and stops on SIGTERM."""
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["regional-eia", "serve", "--port", str(port), "--db",
+                               f"sqlite:///{tmp_path / 'channel.sqlite'}", "--ledger", str(tmp_path / "ledger.sqlite")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.3)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/parks/langxi-edz", timeout=10).json()["id"] == "langxi-edz"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+    assert f"serving the online channel on http://127.0.0.1:{port}/" in stderr
