@@ -464,6 +464,10 @@ def counts_workbook(data: dict[str, Any]) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(row)
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if cell.data_type == "f":  # a name that looks like a formula (=, +, -, @) stays text
+                    cell.data_type = "s"
         for column, _ in enumerate(header, start=1):
             sheet.column_dimensions[sheet.cell(1, column).column_letter].width = 22
     buffer = io.BytesIO()

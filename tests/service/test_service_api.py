@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import api_project
+from service_support import api_project
+from service_support import client, db_url, settings  # noqa: F401 (fixtures)
 
 
 def test_openapi_schema_documents_every_operation(client):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, add_user, make_client
+from service_support import PASSWORD, add_user, make_client
+from service_support import client, db_url, settings  # noqa: F401 (fixtures)
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SITE = (30.990, 118.822)  # lat, lon of the demo dyeing project (examples/xuancheng-dyeing-phase2-3.yaml)

@@ -9,7 +9,8 @@ import json
 import openpyxl
 import pytest
 
-from conftest import DYEING_FORM, EXAMPLES, csrf_of, form_screen
+from service_support import DYEING_FORM, EXAMPLES, csrf_of, form_screen
+from service_support import client, db_url, settings  # noqa: F401 (fixtures)
 
 
 def test_form_page_offers_the_map_the_picker_and_the_coordinate_systems(client):

@@ -9,7 +9,8 @@ import re
 
 import openpyxl
 
-from conftest import DYEING_FORM, EXAMPLES, PASSWORD, add_user, csrf_of, form_screen, log_in
+from service_support import DYEING_FORM, EXAMPLES, PASSWORD, add_user, csrf_of, form_screen, log_in
+from service_support import client, db_url, settings  # noqa: F401 (fixtures)
 
 
 def _question(client, topic="capacity", company=DYEING_FORM["company"], text="二、三期如何才能进园？", screening=True):

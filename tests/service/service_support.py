@@ -1,4 +1,5 @@
-"""Fixtures of the online channel's tests: an app on SQLite or on a real PostgreSQL, clients, accounts."""
+"""Shared by the online channel's tests (fixtures imported by each module): an app on SQLite or on a real
+PostgreSQL, clients, accounts, the demo dyeing project as a form and as API input."""
 
 from __future__ import annotations
 
