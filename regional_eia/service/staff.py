@@ -106,11 +106,16 @@ def queue(request: Request, user: Staff, db: DB, status: str = "open", office: s
                                                                            "topic": topic})
 
 
+def _get(db: Session, model, number: int, what: str):
+    """A row by its number, or a 404 naming what was looked for."""
+    row = db.get(model, number)
+    if row is None:
+        raise ChannelError(None, f"no {what} {number}", status=404)
+    return row
+
+
 def _question(db: Session, question_id: int) -> Question:
-    question = db.get(Question, question_id)
-    if question is None:
-        raise ChannelError(None, f"no question {question_id}", status=404)
-    return question
+    return _get(db, Question, question_id, "question")
 
 
 @router.get("/staff/questions/{question_id}", response_class=HTMLResponse)
@@ -163,10 +168,7 @@ def question_meeting(request: Request, question_id: int, form: Form, user: Staff
 
 
 def _screening(db: Session, screening_id: int) -> Screening:
-    row = db.get(Screening, screening_id)
-    if row is None:
-        raise ChannelError(None, f"no screening {screening_id}", status=404)
-    return row
+    return _get(db, Screening, screening_id, "screening")
 
 
 @router.get("/staff/screenings/{screening_id}", response_class=HTMLResponse)
@@ -214,9 +216,7 @@ def companies(request: Request, user: Staff, db: DB, q: str = ""):
 
 @router.get("/staff/companies/{company_id}", response_class=HTMLResponse)
 def company_page(request: Request, company_id: int, user: Staff, db: DB):
-    company = db.get(Company, company_id)
-    if company is None:
-        raise ChannelError(None, f"no company {company_id}", status=404)
+    company = _get(db, Company, company_id, "company")
     return _page(request, "company.html", user, **company_record(channel_of(request), db, company))
 
 
