@@ -349,6 +349,11 @@ def record_capacity(channel: Channel, db: Session, row: Screening, actor: User, 
     by = f"{actor.display_name} ({actor.username})"
     why = reason.strip() or f"channel screening {row.id}"
     with channel.ledger() as ledger:
+        others = _batches_of_other_companies(db, row.company_id, {e.batch for e in ledger.history(project=project.id)})
+        if others:
+            raise ChannelError("project_id", f"the ledger already holds project {project.id} for another company "
+                                             f"(batches {', '.join(sorted(others))}): a reservation would replace "
+                                             "it; screen this application again under its own 项目编号", status=409)
         if kind == "reserve":
             recording = ledger.reserve(project, by=by, expires=expires, reason=why, override=override)
         else:
@@ -358,6 +363,17 @@ def record_capacity(channel: Channel, db: Session, row: Screening, actor: User, 
                          "refusals": recording.refusals, "overridden": recording.overridden}))
     db.commit()
     return recording
+
+
+def _ledger_batches(db: Session) -> dict[str, int | None]:
+    """Ledger batches recorded through the channel, and the company each was recorded for."""
+    events = db.scalars(select(Event).where(Event.kind.in_(("ledger_reserve", "ledger_commit"))))
+    return {e.detail["batch"]: e.company_id for e in events if e.detail.get("batch")}
+
+
+def _batches_of_other_companies(db: Session, company_id: int | None, batches: set[str]) -> set[str]:
+    recorded = _ledger_batches(db)
+    return {b for b in batches if b in recorded and recorded[b] != company_id}
 
 
 def park_status(channel: Channel, park: str | None = None):
@@ -372,11 +388,15 @@ def company_record(channel: Channel, db: Session, company: Company) -> dict[str,
     """一企一账: the company's screenings, questions and answers, ledger entries and events."""
     project_ids = sorted({s.project_id for s in company.screenings})
     with channel.ledger() as ledger:
-        entries = [e for pid in project_ids for e in ledger.history(project=pid)]
+        entries = sorted((e for pid in project_ids for e in ledger.history(project=pid)), key=lambda e: e.entry)
+    recorded = _ledger_batches(db)
     events = list(db.scalars(select(Event).where(Event.company_id == company.id).order_by(Event.id)))
     meetings = [m for m in db.scalars(select(Meeting).order_by(Meeting.date)) if company in m.companies]
     return {"company": company, "screenings": company.screenings, "questions": company.questions,
-            "entries": sorted(entries, key=lambda e: e.entry), "events": events, "meetings": meetings}
+            # entries recorded for this company, or outside the channel under its projects' ids; never
+            # another company's under the same id
+            "entries": [e for e in entries if recorded.get(e.batch, company.id) == company.id],
+            "events": events, "meetings": meetings}
 
 
 Period = Literal["month", "quarter", "year"]

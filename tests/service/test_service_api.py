@@ -132,3 +132,20 @@ def test_heavy_metal_project_routes_to_the_heavy_metals_office(client):
                                                 "company": "某电镀公司", "contact_name": "李",
                                                 "screening": screened["screening"]}).json()
     assert asked["office"] == "heavy_metals"
+
+
+def test_an_unexpected_error_is_a_500_without_a_traceback(client, monkeypatch, caplog):
+    import regional_eia.service.channel as channel
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals at /srv/app.py line 12")
+
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setattr(channel, "screen", broken)
+    quiet = TestClient(client.app, base_url="http://127.0.0.1", raise_server_exceptions=False)  # as a browser sees it
+    response = quiet.post("/api/screen", json={"project": api_project()})
+    assert response.status_code == 500
+    message = response.json()["detail"][0]["message"]
+    assert "incident" in message and "secret internals" not in response.text and "Traceback" not in response.text
+    assert "secret internals" in caplog.text  # the log has it

@@ -217,3 +217,24 @@ def test_admin_creates_accounts(client):
     assert short.status_code == 422 and "10 characters" in short.text
     twice = client.post("/staff/users", data={"csrf_token": token, "username": "sun", "password": "0123456789ab"})
     assert twice.status_code == 422 and "exists" in twice.text
+
+
+def test_one_companys_ledger_entries_stay_its_own_under_a_shared_project_code(client):
+    for company in ("甲印染公司", "乙印染公司"):
+        token = csrf_of(client.get("/").text)
+        response = client.post("/screen", data={"csrf_token": token, "company": company},
+                               files={"upload": ("reuse60.yaml",
+                                                 (EXAMPLES / "xuancheng-dyeing-phase2-3-reuse60.yaml").read_bytes())},
+                               follow_redirects=False)
+        assert response.status_code == 303
+    add_user(client, "zhao")
+    token = log_in(client, "zhao")
+    first = client.post("/staff/screenings/1/ledger", data={"csrf_token": token, "kind": "reserve", "reason": "甲"})
+    assert first.status_code == 200 and "已记入台账" in first.text
+    second = client.post("/staff/screenings/2/ledger", data={"csrf_token": token, "kind": "reserve", "reason": "乙"})
+    assert second.status_code == 409 and "another company" in second.text  # it would replace 甲's reservation
+    companies = dict(re.findall(r'href="/staff/companies/(\d+)">([^<]+)<', client.get("/staff/companies").text))
+    by_name = {name: number for number, name in companies.items()}
+    assert "reserve" in client.get(f"/staff/companies/{by_name['甲印染公司']}").text.split("ledger entries")[1]
+    other = client.get(f"/staff/companies/{by_name['乙印染公司']}").text.split("ledger entries")[1]
+    assert "无 none" in other.split("</table>")[0]
