@@ -164,7 +164,8 @@ def zones_geojson(catalog: Catalog) -> str:
     for zone_id, row in zones.to_crs(WGS84).iterrows():
         geometry = shapely.simplify(row.geometry, 0.0002)
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry),
-                         "properties": {"id": zone_id, "kind": row["kind"], "name": catalog.names.get(zone_id, zone_id)}})
+                         "properties": {"id": zone_id, "kind": row["kind"],
+                                        "name": catalog.names.get(zone_id, zone_id)}})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
 
@@ -214,11 +215,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.setdefault("user", None)
     html = TEMPLATES.get_template(template).render(request=request, csrf=token, version=__version__, **context)
     response = HTMLResponse(html, status_code=status)
-    _cookies(request, response)
+    set_csrf_cookie(request, response)
     return response
 
 
-def _cookies(request: Request, response: Response) -> None:
+def set_csrf_cookie(request: Request, response: Response) -> None:
     if getattr(request.state, "new_csrf", None) and not request.cookies.get(CSRF_COOKIE):
         settings = channel_of(request).settings
         response.set_cookie(CSRF_COOKIE, request.state.new_csrf, httponly=True, samesite="strict",

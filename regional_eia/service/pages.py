@@ -12,11 +12,29 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from ..errors import ProjectError
-from .app import channel_of, check_csrf, db_session, leaflet_file, rate_limit, redirect, render
-from .channel import (STATUS_NAMES, ChannelError, ask, find_question, find_screening, next_project_id, prescreen,
-                      question_json, report_html, stored_result)
-from .forms import (AIR_ROWS, CRS_CHOICES, EFFLUENT_ROWS, WORKSHOP_ROWS, QuestionIn, form_field,
-                    project_from_form, project_from_upload)
+from .app import channel_of, check_csrf, db_session, leaflet_file, rate_limit, redirect, render, set_csrf_cookie
+from .channel import (
+    STATUS_NAMES,
+    ChannelError,
+    ask,
+    find_question,
+    find_screening,
+    next_project_id,
+    prescreen,
+    question_json,
+    report_html,
+    stored_result,
+)
+from .forms import (
+    AIR_ROWS,
+    CRS_CHOICES,
+    EFFLUENT_ROWS,
+    WORKSHOP_ROWS,
+    QuestionIn,
+    form_field,
+    project_from_form,
+    project_from_upload,
+)
 from .models import TOPICS
 
 router = APIRouter(include_in_schema=False)
@@ -80,13 +98,12 @@ def submit_screening(request: Request, form: Form, db: DB):
             raise ProjectError("form", "credit_code", "统一社会信用代码 has 18 characters")
         row, token, _ = prescreen(channel, db, project, company=company, credit_code=credit, lang=lang, source=source)
     except ProjectError as exc:
-        field = exc.field if exc.source in ("form",) or str(exc.source).startswith("upload") else exc.field
+        uploaded = str(exc.source).startswith("upload")
         message = f"{exc.field}: {exc.why}" if exc.field else exc.why
-        if str(exc.source).startswith("upload"):
-            message = f"{exc.source}: {message}"
-        return render(request, "form.html", status=422, values=values, errors=[message],
-                      error_fields={form_field(field) or field, "upload" if str(exc.source).startswith("upload")
-                                    else ""}, selected=set(form.getlist("processes")), **_choices(request))
+        return render(request, "form.html", status=422, values=values,
+                      errors=[f"{exc.source}: {message}" if uploaded else message],
+                      error_fields={"upload" if uploaded else form_field(exc.field) or exc.field},
+                      selected=set(form.getlist("processes")), **_choices(request))
     return redirect(f"/s/{token}")
 
 
@@ -100,14 +117,8 @@ def result_page(request: Request, token: str, db: DB):
     marker = "<body>"
     page = html.replace(marker, marker + bar, 1) if marker in html else bar + html
     response = HTMLResponse(page)
-    _cookie_from(request, response)
+    set_csrf_cookie(request, response)
     return response
-
-
-def _cookie_from(request: Request, response: Response) -> None:
-    from .app import _cookies
-
-    _cookies(request, response)
 
 
 @router.get("/s/{token}/report.html")

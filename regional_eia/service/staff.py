@@ -12,11 +12,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..render import fmt
-from .app import (Forbidden, LoginRequired, channel_of, check_csrf, db_session, optional_user, rate_limit, redirect,
-                  render)
-from .channel import (STATUS_NAMES, ChannelError, answer, assign, close, company_record, counts, counts_workbook,
-                      create_meeting, create_user, login, logout, record_capacity, report_html, stored_project,
-                      stored_result, take_to_meeting)
+from .app import (
+    Forbidden,
+    LoginRequired,
+    channel_of,
+    check_csrf,
+    db_session,
+    optional_user,
+    rate_limit,
+    redirect,
+    render,
+)
+from .channel import (
+    STATUS_NAMES,
+    ChannelError,
+    answer,
+    assign,
+    close,
+    company_record,
+    counts,
+    counts_workbook,
+    create_meeting,
+    create_user,
+    login,
+    logout,
+    record_capacity,
+    report_html,
+    stored_project,
+    stored_result,
+    take_to_meeting,
+)
 from .models import STATUSES, TOPICS, Company, Meeting, Question, Screening, User
 from .pages import Form
 from .security import SESSION_COOKIE
@@ -70,7 +95,8 @@ def login_submit(request: Request, form: Form, db: DB):
     outcome = login(db, str(form.get("username", "")), str(form.get("password", "")), settings.session_hours)
     target = _local(str(form.get("next", "/staff")))
     if outcome is None:
-        return render(request, "login.html", status=401, next=target, error="用户名或密码不正确 wrong user name or password")
+        return render(request, "login.html", status=401, next=target,
+                      error="用户名或密码不正确 wrong user name or password")
     _, token = outcome
     response = redirect(target)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
@@ -225,7 +251,8 @@ def company_page(request: Request, company_id: int, user: Staff, db: DB):
 
 @router.get("/staff/meetings", response_class=HTMLResponse)
 def meetings(request: Request, user: Staff, db: DB):
-    return _page(request, "meetings.html", user, meetings=list(db.scalars(select(Meeting).order_by(Meeting.date.desc()))),
+    return _page(request, "meetings.html", user,
+                 meetings=list(db.scalars(select(Meeting).order_by(Meeting.date.desc()))),
                  companies=list(db.scalars(select(Company).order_by(Company.name))), today=dt.date.today())
 
 
@@ -249,7 +276,8 @@ def _counts_args(period: str, since: str, until: str):
     if period not in ("month", "quarter", "year"):
         raise ChannelError("period", "month, quarter or year")
     try:
-        return (period, dt.date.fromisoformat(since) if since else None, dt.date.fromisoformat(until) if until else None)
+        return (period, dt.date.fromisoformat(since) if since else None,
+                dt.date.fromisoformat(until) if until else None)
     except ValueError:
         raise ChannelError("since", "dates as YYYY-MM-DD") from None
 

@@ -1,46 +1,22 @@
-"""Shared by the online channel's tests (fixtures imported by each module): an app on SQLite or on a real
-PostgreSQL, clients, accounts, the demo dyeing project as a form and as API input."""
+"""Helpers of the online channel's tests: clients, accounts, the demo dyeing project as a form and as API
+input (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import pytest
+from fastapi.testclient import TestClient
 
-pytest.importorskip("fastapi", reason="the service tests need the serve extra: pip install -e '.[test]'")
-
-from fastapi.testclient import TestClient  # noqa: E402
-
-from regional_eia.service import Settings, create_app, create_user  # noqa: E402
+from regional_eia.service import Settings, create_app, create_user
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """A fresh empty database: a SQLite file, and a database on the session's PostgreSQL server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'channel.sqlite'}"
-    return request.getfixturevalue("pg_database")
-
-
-@pytest.fixture
-def settings(db_url, tmp_path) -> Settings:
-    return Settings(db=db_url, ledger=tmp_path / "ledger.sqlite", screen_rate="1000/minute",
-                    question_rate="1000/minute", login_rate="1000/minute")
-
-
 def make_client(settings: Settings, catalog) -> TestClient:
     return TestClient(create_app(settings, catalog=catalog), base_url="http://127.0.0.1")
-
-
-@pytest.fixture
-def client(settings, demo):
-    with make_client(settings, demo) as c:
-        yield c
 
 
 def csrf_of(html: str) -> str:

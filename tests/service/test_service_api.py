@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service_support import api_project
-from service_support import client, db_url, settings  # noqa: F401 (fixtures)
+from .service_support import api_project
 
 
 def test_openapi_schema_documents_every_operation(client):
@@ -106,7 +105,8 @@ def test_industry_picker_search(client):
 
 def test_questions_through_the_api(client):
     screened = client.post("/api/screen", json={"project": api_project()}).json()
-    asked = client.post("/api/questions", json={"topic": "capacity", "question": "能否分期进园？", "company": "某印染公司",
+    asked = client.post("/api/questions", json={"topic": "capacity", "question": "能否分期进园？",
+                                                "company": "某印染公司",
                                                 "contact_name": "王工", "screening": screened["screening"]})
     assert asked.status_code == 201
     body = asked.json()

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from service_support import PASSWORD, add_user, make_client
-from service_support import client, db_url, settings  # noqa: F401 (fixtures)
+from .service_support import PASSWORD, add_user, make_client
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SITE = (30.990, 118.822)  # lat, lon of the demo dyeing project (examples/xuancheng-dyeing-phase2-3.yaml)
@@ -136,7 +135,7 @@ def test_company_prescreens_asks_and_reads_the_answer(server, browser):
         zoom = browser.execute_script("return window.prescreenMap.getZoom()")
         _mouse_on_site(browser, the_map).double_click().perform()
         WebDriverWait(browser, 10).until(
-            lambda d: d.execute_script("return window.prescreenMap.getZoom()") > zoom
+            lambda d, before=zoom: d.execute_script("return window.prescreenMap.getZoom()") > before
             and not d.execute_script("return window.prescreenMap._animatingZoom"))
     assert browser.execute_script("return window.prescreenMap.getZoom()") >= 12
     _mouse_on_site(browser, the_map).click().perform()

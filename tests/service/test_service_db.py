@@ -12,12 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from service_support import PASSWORD, form_screen, log_in, make_client
-from service_support import client, db_url, settings  # noqa: F401 (fixtures)
-from regional_eia.service import Settings, ServiceError
+from regional_eia.service import ServiceError, Settings
 from regional_eia.service.app import start
 from regional_eia.service.db import HEAD, connect, migrate, schema_revision
 from regional_eia.service.models import Base
+
+from .service_support import PASSWORD, form_screen, log_in, make_client
 
 
 def test_migrations_make_the_models_schema(settings):

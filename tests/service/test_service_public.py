@@ -4,13 +4,11 @@ questions and a company's private link."""
 from __future__ import annotations
 
 import io
-import json
 
 import openpyxl
 import pytest
 
-from service_support import DYEING_FORM, EXAMPLES, csrf_of, form_screen
-from service_support import client, db_url, settings  # noqa: F401 (fixtures)
+from .service_support import DYEING_FORM, EXAMPLES, csrf_of, form_screen
 
 
 def test_form_page_offers_the_map_the_picker_and_the_coordinate_systems(client):

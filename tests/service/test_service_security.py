@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import select
 
-from service_support import DYEING_FORM, EXAMPLES, add_user, api_project, csrf_of, form_screen, log_in, make_client
-from service_support import client, db_url, settings  # noqa: F401 (fixtures)
 from regional_eia.service import Settings
+
+from .service_support import DYEING_FORM, EXAMPLES, add_user, api_project, csrf_of, form_screen, log_in, make_client
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

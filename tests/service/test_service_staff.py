@@ -9,8 +9,7 @@ import re
 
 import openpyxl
 
-from service_support import DYEING_FORM, EXAMPLES, PASSWORD, add_user, csrf_of, form_screen, log_in
-from service_support import client, db_url, settings  # noqa: F401 (fixtures)
+from .service_support import DYEING_FORM, EXAMPLES, PASSWORD, add_user, csrf_of, form_screen, log_in
 
 
 def _question(client, topic="capacity", company=DYEING_FORM["company"], text="二、三期如何才能进园？", screening=True):
@@ -132,7 +131,8 @@ def test_face_to_face_sessions_invite_the_company(client):
     listing = client.get("/staff/meetings").text
     assert "第三期环企面对面" in listing and DYEING_FORM["company"] in listing
     assert soon in client.get(private_link).text
-    assert client.post("/staff/meetings", data={"csrf_token": token, "date": "tomorrow", "title": "x"}).status_code == 422
+    bad_date = client.post("/staff/meetings", data={"csrf_token": token, "date": "tomorrow", "title": "x"})
+    assert bad_date.status_code == 422
 
 
 def test_company_record_holds_screenings_questions_answers_and_ledger_entries(client):

@@ -1,13 +1,12 @@
 """The initial schema: companies, screenings, questions, meetings, staff accounts, sessions, events.
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-12-03 12:57:21.848380
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
