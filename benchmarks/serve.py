@@ -69,6 +69,7 @@ def start_server(folder: Path, db: str | None, workers: int = 1) -> tuple[subpro
 
 async def phase(base: str, clients: int, requests: int, seconds: float) -> dict:
     latencies: list[float] = []
+    first_error: list[str] = []
     errors = 0
     sent = 0
     stop_at = time.monotonic() + seconds
@@ -81,10 +82,13 @@ async def phase(base: str, clients: int, requests: int, seconds: float) -> dict:
             try:
                 response = await http.post("/api/screen", json={"project": PROJECT})
                 ok = response.status_code == 200 and response.json()["result"]["verdict"] == "fail"
-            except httpx.HTTPError:
-                ok = False
+                why = f"status {response.status_code}: {response.text[:200]}"
+            except httpx.HTTPError as exc:
+                ok, why = False, f"{exc.__class__.__name__}: {exc}"
             latencies.append(time.perf_counter() - started)
-            errors += not ok
+            if not ok:
+                errors += 1
+                first_error.append(why)
 
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
@@ -96,7 +100,7 @@ async def phase(base: str, clients: int, requests: int, seconds: float) -> dict:
     latencies.sort()
     return {"clients": clients, "requests": len(latencies), "errors": errors, "seconds": elapsed,
             "rps": len(latencies) / elapsed, "p50": statistics.median(latencies),
-            "p95": latencies[max(0, int(round(0.95 * len(latencies))) - 1)]}
+            "p95": latencies[max(0, int(round(0.95 * len(latencies))) - 1)], "error": first_error[:1]}
 
 
 def main() -> None:
@@ -119,6 +123,8 @@ def main() -> None:
                 verdict = "met" if r["p95"] < GOAL_P95_S and not r["errors"] else "NOT met"
                 print(f"{r['clients']:>7} {r['requests']:>8} {r['errors']:>6} {r['rps']:>7.1f} "
                       f"{1000 * r['p50']:>7.0f} {1000 * r['p95']:>7.0f}  {verdict}", flush=True)
+                for why in r["error"]:
+                    print(f"        first error: {why}", flush=True)
         finally:
             server.terminate()
             try:

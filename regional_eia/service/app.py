@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import jinja2
 import shapely
 from fastapi import FastAPI, Request
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None, *, catalog: Catalog | None = No
     async def lifespan(app: FastAPI):
         channel = start(settings, catalog)
         app.state.channel = channel
+        # Requests wait their turn in order (anyio's limiter is FIFO) rather than as many threads sharing
+        # the interpreter at once: screening is CPU-bound, so more threads only stretch every request.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.limits = RateLimits({"screen": settings.screen_rate, "question": settings.question_rate,
                                        "login": settings.login_rate})
         try:

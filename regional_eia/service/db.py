@@ -33,9 +33,9 @@ def connect(url: str) -> tuple[Engine, sessionmaker[Session]]:
         if not folder.is_dir():
             raise ServiceError("--db", f"folder {folder} does not exist")
     try:
-        # As many connections as the server has worker threads (anyio's 40), so that none waits for one.
+        # At least as many connections as the server has worker threads, so that none waits for one.
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False} if sqlite else {},
-                               pool_pre_ping=not sqlite, pool_size=10, max_overflow=40)
+                               pool_pre_ping=not sqlite, pool_size=10, max_overflow=30)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise ServiceError("--db", f"cannot use {_redacted(url)}: {exc}") from exc
     if sqlite:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     lang: str = Field("zh", pattern="^(zh|en)$", description="language of reports and pages")
     max_body_bytes: int = Field(2_000_000, gt=0, description="largest request body accepted")
     max_batch: int = Field(100, gt=0, description="most projects in one /api/screen/batch request")
+    threads: int = Field(8, gt=0, le=200, description="requests handled at once by a server process; the rest "
+                                                      "wait in order")
     screen_rate: str = Field("30/minute", description="screenings per client address (limits syntax)")
     question_rate: str = Field("10/minute", description="questions per client address")
     login_rate: str = Field("10/minute", description="login attempts per client address")
