@@ -6,10 +6,11 @@ Bad input is 422 with ``{"detail": [{"field", "message", ...}]}``; the schema is
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from ..ledger import CapStatus
@@ -45,10 +46,27 @@ class Screened(BaseModel):
     result: ScreeningResult
 
 
+def _finite(value: Any, path: str) -> None:
+    """JSON as Python reads it allows NaN and Infinity: refuse them, naming where."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{path}: {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite(item, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _finite(item, f"{path}[{index}]")
+
+
 class ScreenRequest(BaseModel):
     project: Project
     company: str | None = Field(None, max_length=200)
     lang: Literal["zh", "en"] | None = None
+
+    @model_validator(mode="after")
+    def _finite_figures(self) -> ScreenRequest:
+        _finite(self.project.model_dump(), "project")
+        return self
 
 
 @router.post("/screen", response_model=Screened, responses=ERRORS)
@@ -64,6 +82,12 @@ def screen_one(request: Request, body: ScreenRequest, db: DB,
 
 class BatchRequest(BaseModel):
     projects: list[Project] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _finite_figures(self) -> BatchRequest:
+        for index, project in enumerate(self.projects):
+            _finite(project.model_dump(), f"projects[{index}]")
+        return self
 
 
 @router.post("/screen/batch", responses=ERRORS)

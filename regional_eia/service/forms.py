@@ -8,6 +8,7 @@ as the same :class:`~regional_eia.errors.ProjectError` a project file gives, nam
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -87,9 +88,12 @@ def _number(form: Mapping[str, Any], name: str, field: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         raise ProjectError("form", field, f"{text!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ProjectError("form", field, f"{text!r} is not a finite number")
+    return number
 
 
 def project_from_form(form: Mapping[str, Any], processes: list[str], project_id: str) -> Project:

@@ -44,6 +44,15 @@ def test_wrong_types_are_422_naming_the_field(client, change, field):
     assert field in fields, response.json()
 
 
+@pytest.mark.parametrize("literal", ["Infinity", "NaN", "-Infinity"])
+def test_non_finite_numbers_are_refused(client, literal):
+    body = ('{"project": {"id": "X", "name": "y", "industry": "C1713", "location": {"crs": 4490, "lon": 118.822, '
+            '"lat": 30.99}, "wastewater": {"route": "indirect", "flow": {"value": %s, "unit": "m3/d"}}}}' % literal)
+    response = client.post("/api/screen", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert "finite" in response.text or "greater than or equal" in response.text
+
+
 def test_a_site_outside_china_is_422_naming_the_location(client):
     response = client.post("/api/screen", json={"project": api_project(location={"crs": 4326, "lon": 2.35,
                                                                                   "lat": 48.85})})
