@@ -9,20 +9,18 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy.orm import Session
 
 from ..ledger import CapStatus
 from ..lookup import lookup_limits
 from ..project import Project
 from ..result import ScreeningResult
-from .app import channel_of, db_session, rate_limit
+from .app import DB, channel_of, rate_limit
 from .channel import ChannelError, ask, find_question, park_status, prescreen, question_json, screen_batch_json
 from .forms import QuestionIn
 
 router = APIRouter(prefix="/api", tags=["api"])
-DB = Annotated[Session, Depends(db_session)]
 
 
 class Problem(BaseModel):

@@ -8,12 +8,12 @@ import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 import jinja2
 import shapely
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -187,6 +187,10 @@ def channel_of(request: Request) -> Channel:
 def db_session(request: Request) -> Iterator[Session]:
     with channel_of(request).sessions() as session:
         yield session
+
+
+DB = Annotated[Session, Depends(db_session)]
+"""A route's database session (one per request)."""
 
 
 def csrf_token(request: Request) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from ..errors import ProjectError
-from .app import channel_of, check_csrf, db_session, leaflet_file, rate_limit, redirect, render, set_csrf_cookie
+from .app import DB, channel_of, check_csrf, leaflet_file, rate_limit, redirect, render, set_csrf_cookie
 from .channel import (
     STATUS_NAMES,
     ChannelError,
@@ -38,7 +38,6 @@ from .forms import (
 from .models import TOPICS
 
 router = APIRouter(include_in_schema=False)
-DB = Annotated[Session, Depends(db_session)]
 
 
 async def form_data(request: Request) -> FormData:

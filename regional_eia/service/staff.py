@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from ..render import fmt
 from .app import (
+    DB,
     Forbidden,
     LoginRequired,
     channel_of,
     check_csrf,
-    db_session,
     optional_user,
     rate_limit,
     redirect,
@@ -47,7 +47,6 @@ from .pages import Form
 from .security import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
-DB = Annotated[Session, Depends(db_session)]
 
 
 def staff_user(request: Request, db: DB) -> User:
