@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ._app import EXIT_FAIL_VERDICT, app, err, out
-from .options import CatalogOpt, Format, FormatOpt, LangOpt, OnOpt, ProjectArg, ReadLedgerOpt, day, lang
+from .options import (CatalogOpt, Format, FormatOpt, IntegratedOpt, LangOpt, OnOpt, ProjectArg, ReadLedgerOpt, day,
+                      lang, standards_policy)
 
 
 @app.command("screen")
@@ -22,6 +23,7 @@ def screen_command(
         "--what-if", help="Also say the smallest change that would fit, and rank the parks that could take it "
                           "(json: {screening, changes, parks, ...}).")] = False,
     language: LangOpt = None,
+    integrated_for_unlisted: IntegratedOpt = None,
 ) -> None:
     """Screen one project: location, zoning, access lists, capacity, offsets and standards."""
     from regional_eia import load_project, screen
@@ -34,13 +36,14 @@ def screen_command(
 
     words = lang(language)
     loaded = load_catalog(catalog)
+    policy = standards_policy(integrated_for_unlisted, loaded)
     book = note_migration(open_book(ledger, catalog, loaded, create=False)) if ledger else None
     try:
         if what_if:
-            report = what_if_of(load_project(project), loaded, book=book, on=day(on), lang=words)
+            report = what_if_of(load_project(project), loaded, book=book, on=day(on), lang=words, policy=policy)
             result = report.screening
         else:
-            result = screen(load_project(project), loaded, book=book, on=day(on), lang=words)
+            result = screen(load_project(project), loaded, book=book, on=day(on), lang=words, policy=policy)
     finally:
         if book is not None:
             book.close()

@@ -124,9 +124,18 @@ class ProjectColumns:
     emissions: dict[str, Measure] = field(default_factory=dict)
     geometry: np.ndarray | None = None  # site geometries in their own CRS (polygons, or points from a layer)
     stacks: Stacks = field(default_factory=no_stacks)
+    eia_approved: np.ndarray | None = None  # the EIA approval date of an existing enterprise (None: proposed)
+    receiving_kind: np.ndarray | None = None  # river, lake, reservoir or sea, of the water the project names
+    projects: np.ndarray | None = None  # the Project models (screen), for the rules of air sources; None in batch
     error: np.ndarray | None = None
     source: np.ndarray | None = None  # what errors name: the project file ...
     row_start: int | None = None  # ... or "row 12" of a batch chunk that starts at this row
+
+    def __post_init__(self) -> None:
+        if self.eia_approved is None:
+            self.eia_approved = np.full(self.n, None, dtype=object)
+        if self.receiving_kind is None:
+            self.receiving_kind = np.full(self.n, None, dtype=object)
 
     def source_of(self, i: int) -> str:
         """What an error about project ``i`` names."""
@@ -182,6 +191,10 @@ def columns_from_projects(projects: Sequence[Project], sources: Sequence[str] | 
     cols.workshop = _measures(n, [p.wastewater.workshop_effluent if p.wastewater else {} for p in projects])
     cols.emissions = _measures(n, [p.air.emissions if p.air else {} for p in projects])
     cols.stacks = _stacks(projects)
+    cols.eia_approved = np.array([getattr(p, "eia_approved", None) for p in projects] + [None], dtype=object)[:n]
+    cols.receiving_kind = np.array([getattr(p.wastewater, "receiving_water_kind", None) if p.wastewater else None
+                                    for p in projects] + [None], dtype=object)[:n]
+    cols.projects = np.array(list(projects) + [None], dtype=object)[:n]
     return cols
 
 

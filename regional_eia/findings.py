@@ -196,7 +196,7 @@ class OffsetRequired(Values):
 class DataMissing(Values):
     """Something needed to decide is missing; ``about`` says for which step."""
 
-    about: Literal["capacity", "offset", "unit", "not_detectable", "selection"]
+    about: Literal["capacity", "offset", "unit", "not_detectable", "selection", "stack", "fugitive"]
     missing: list[str] = []
     metric: str | None = None
     park: str | None = None
@@ -208,6 +208,9 @@ class DataMissing(Values):
     proposed: str | None = None
     limit_unit: str | None = None
     source: str | None = None
+    stack: str | None = None
+    receiving_class: str | None = None
+    receiving_kind: str | None = None
     detail: str | None = None  # the selection rules' own words (standards/select.py), until they are typed
 
 
@@ -221,6 +224,7 @@ class StandardExceeded(Values):
     limit: Figure | list[Figure] | None
     unit: str | None
     source: str
+    supplementary: bool = False  # GB 8978-1996 applied by the catalogue's policy, not by the text's rule
 
 
 class StandardNotCovered(Values):
@@ -243,8 +247,52 @@ class WorkshopOutletRequired(Values):
 class OutfallForbidden(Values):
     route: str | None = None
     receiving_class: str | None = None
+    receiving_kind: str | None = None
     protection_zone: bool = False
+    sewer_end: str | None = None
     detail: str | None = None
+
+
+class NotCrossApplied(Values):
+    """A pollutant an industry standard does not list: GB 8978-1996 is not cross-applied (1.2-1.3); or a
+    scope (``scope``, e.g. GB 37822-2019) an industry standard's own provisions take over."""
+
+    pollutant: str
+    point: str
+    not_covered_by: list[str]
+    scope: str | None = None
+    reasons: list[str] = []
+
+
+class IndustryProcessMismatch(Values):
+    industry: str
+    processes: list[str]
+    standard: str
+    applied_by: str
+
+
+class WWTPClassBelowRequired(Values):
+    wwtp: str
+    effluent_class: str
+    required_class: str
+    receiving_water: str
+    kind: str | None = None
+    target_class: str
+    key_basin: bool = False
+    source: str
+    amendment_not_read: bool = False
+
+
+class NewSourceForbidden(Values):
+    air_grade: str
+    stack: str
+
+
+class StackBelowMinimumHeight(Values):
+    stack: str
+    height_m: Figure
+    minimum_m: Figure
+    pollutants: list[str]
 
 
 class EIACategory(Values):
@@ -337,6 +385,18 @@ _SPECS = (
     CodeSpec("DATA_MISSING", "incomplete", "information needed to decide is missing", DataMissing, "supply"),
     CodeSpec("EIA_CATEGORY", "info", "the EIA category and whether the regional simplification applies",
              EIACategory),
+    CodeSpec("INDUSTRY_PROCESS_MISMATCH", "warning",
+             "the industry code and the process flags point to different standards", IndustryProcessMismatch),
+    CodeSpec("WWTP_CLASS_BELOW_REQUIRED", "warning",
+             "the park WWTP's GB 18918 class is laxer than its receiving water requires", WWTPClassBelowRequired),
+    CodeSpec("STACK_BELOW_MINIMUM_HEIGHT", "conditional", "a new source's stack is lower than 15 m (GB 16297-1996 7.4)",
+             StackBelowMinimumHeight, "treatment"),
+    CodeSpec("NEW_SOURCE_FORBIDDEN", "fail",
+             "no new air pollution source may be built in an ambient-air class-1 area (GB 16297-1996 5)",
+             NewSourceForbidden, "site"),
+    CodeSpec("NOT_CROSS_APPLIED", "info",
+             "the industry standard does not list the pollutant, and GB 8978-1996 is not cross-applied (1.2-1.3)",
+             NotCrossApplied),
     CodeSpec("UNIT_REQUIREMENT", "conditional",
              "a control unit's requirement text applies: a reviewer must confirm the project meets it", UnitRequirement,
              "review"),

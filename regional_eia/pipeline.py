@@ -65,6 +65,7 @@ class Assessed:
     categories: Categories
     blocks: list[Found]  # findings of every step before the capacity checks, in step order
     after: list[Found]  # findings of the steps after capacity (offsets, standards, review), in step order
+    air_checks: dict | None = None  # the checks of each project's air sources, by row (project files only)
     start: int = 0  # a batch chunk: its first row in the input
     columns: object = None  # a batch chunk: how the input's header maps to the schema
 
@@ -79,7 +80,8 @@ class Assessed:
         return state
 
 
-def assess(cols: ProjectColumns, arrays: CatalogueArrays, on: dt.date, *, nearest_park: bool = True) -> Assessed:
+def assess(cols: ProjectColumns, arrays: CatalogueArrays, on: dt.date, *, nearest_park: bool = True,
+           policy=None) -> Assessed:
     """Every step that does not depend on capacity taken by other projects (see the module docstring)."""
     n = cols.n
     error = cols.error.copy() if cols.error is not None else np.full(n, None, dtype=object)
@@ -99,13 +101,14 @@ def assess(cols: ProjectColumns, arrays: CatalogueArrays, on: dt.date, *, neares
     screened[rows] = True
     demands = capacity_demands(cols, np.where(screened, park, -1), arrays, on)
     offsets, offset_found = offsets_required(cols, np.where(screened, park, -1), arrays, on)
-    comparisons, standards_found = check_standards(cols, rows, park, arrays, on)
+    comparisons, standards_found, air_checks = check_standards(cols, rows, park, arrays, on, policy)
     review = review_findings(cols, rows, placement.unit_row, placement.unit_zone, categories, arrays)
     intake = intake_loads(cols)
     keep = screened[intake.row]
     intake = IntakeLoads(intake.row[keep], intake.pollutant[keep], intake.conc[keep], intake.load[keep])
     return Assessed(cols, arrays, on, error, sites, placement, demands, offsets, comparisons, intake, categories,
-                    placement.location + placement.zoning + access, offset_found + standards_found + review)
+                    placement.location + placement.zoning + access, offset_found + standards_found + review,
+                    air_checks=air_checks)
 
 
 def _source(cols: ProjectColumns, i: int) -> str:
@@ -249,7 +252,8 @@ def results(c: Concluded, lang: Lang = "en") -> list:
             location=_location(c, i, lang), findings=findings,
             capacity=[_capacity_check(c, k) for k in caps(i)],
             offsets=[_offset(c, k) for k in offsets(i)],
-            standards=[_standard_check(a.comparisons, k) for k in comparisons(i)] if comparisons else [],
+            standards=([_standard_check(a, k, lang) for k in comparisons(i)] if comparisons else [])
+            + [_in_lang(check, lang) for check in (a.air_checks or {}).get(i, [])],
             eia_category=_category(c, i, lang), catalog=catalog_name, screened_on=a.on.isoformat(),
             to_change=[line for f in findings if (line := change_line(f.code, REGISTRY[f.code].change, f.values,
                                                                        lang)) is not None],
@@ -332,18 +336,41 @@ def _offset(c: Concluded, k: int):
                              how=o.how(int(k), c.a.cols, c.a.arrays, c.a.on))
 
 
-def _standard_check(comparisons: Comparisons, k: int):
-    from .result import StandardCheck
+def _reasons(reasons, lang: Lang) -> tuple[list[str], list[dict]]:
+    """Reasons in ``lang`` and in their language-free form (``{code, values}``)."""
+    from standards.reasons import Reason, reason_json
 
-    cmp = comparisons
-    sel = cmp.selections[cmp.selection[k]]
+    return [r.text(lang) if isinstance(r, Reason) else str(r) for r in reasons], reason_json(reasons)
+
+
+def _in_lang(check, lang: Lang):
+    from standards.reasons import render
+
+    words = [render(rc["code"], rc["values"], lang) if rc.get("code") else rc.get("text", "")
+             for rc in check.reason_codes]
+    return check.model_copy(update={"reasons": words}) if words else check
+
+
+def _standard_check(a: Assessed, k: int, lang: Lang):
+    from .result import StandardCheck
+    from .standards_check import _selection, named_context
+
+    cmp = a.comparisons
     kind = cmp.kind[k]
     complies = None if np.isnan(cmp.complies[k]) else bool(cmp.complies[k])
+    sel = cmp.selections[cmp.selection[k]]
+    if kind != RATE and cmp.medium[k] == "water":  # the reasons name the row's own park, WWTP and water
+        row = int(cmp.row[k])
+        ctx = cmp.contexts[cmp.selection[k]] if cmp.contexts is not None else None
+        if ctx is not None:
+            sel = _selection(a.arrays, named_context(ctx, a.cols, row, int(a.placement.park[row]), a.arrays),
+                             cmp.pollutant[k])
+    reasons, codes = _reasons([*sel.reasons, *([cmp.note[k]] if cmp.note[k] else [])], lang)
     if kind == RATE:
         return StandardCheck(pollutant=cmp.pollutant[k], pollutant_zh=sel.limit.pollutant_zh, medium="air",
                              point=cmp.point[k], limit=round(float(cmp.limit[k]), 4), unit="kg/h",
                              source=limit_source(cmp, k), proposed=_none(cmp.proposed[k]), complies=complies,
-                             reasons=list(sel.reasons))
+                             reasons=reasons, reason_codes=codes)
     limit = sel.limit
     figure = sel.figure
     if kind == PH:
@@ -352,12 +379,11 @@ def _standard_check(comparisons: Comparisons, k: int):
         proposed = None
     else:
         proposed = _none(cmp.proposed[k])
-    reasons = list(sel.reasons) + ([cmp.note[k]] if cmp.note[k] else [])
     return StandardCheck(
         pollutant=cmp.pollutant[k], pollutant_zh=limit.pollutant_zh if limit else None, medium=cmp.medium[k],
         point=cmp.point[k], limit=list(figure) if isinstance(figure, tuple) else figure, limit_text=sel.figure_text,
-        unit=limit.unit if limit else "—", source=limit.source if limit else None, proposed=proposed,
-        complies=complies, reasons=reasons)
+        unit=limit.unit if limit else "—", source=limit_source(cmp, k) if limit else None, proposed=proposed,
+        complies=complies, reasons=reasons, reason_codes=codes, supplementary=bool(sel.supplementary))
 
 
 def _category(c: Concluded, i: int, lang: Lang):
@@ -367,10 +393,16 @@ def _category(c: Concluded, i: int, lang: Lang):
     result = a.categories.results[a.categories.index[i]]
     regional = c.regional[i]
     qualifies = bool(c.qualifies[i])
-    reasons = list(result.reasons) + ([f"flags not given that could raise it: {', '.join(result.missing_flags)}"]
-                                      if result.missing_flags else [])
+    from standards.reasons import Reason
+
+    from standards.reasons import render
+
+    missing = [Reason("EIA_MISSING_FLAGS", flags=list(result.missing_flags))] if result.missing_flags else []
+    codes = [*result.reason_codes, *(r.as_json() for r in missing)]
+    reasons = [render(rc["code"], rc["values"], lang) if rc.get("code") else rc.get("text", "") for rc in codes]
     return CategoryResult(
-        category=result.category, category_zh=result.category_zh, reasons=reasons, regional_category=regional,
+        category=result.category, category_zh=result.category_zh, reasons=reasons, reason_codes=codes,
+        regional_category=regional,
         regional_category_zh=CATEGORY_ZH.get(regional) if regional else None,
         qualifies_for_simplification=qualifies,
         simplification_reasons=[simplification_reason(r, lang) for r in c.reasons[i]],

@@ -109,13 +109,7 @@ def render_screening(result: ScreeningResult, console: Console, lang: Lang | Non
         if cat.regional_category:
             lines.append(f"{t('category.regional')}: "
                          f"{category_name(cat.regional_category, cat.regional_category_zh, lang)}")
-        found = next((f for f in result.findings if f.code == "EIA_CATEGORY"), None)
-        if lang == "zh":  # the list's own reasons are worded by standards/eia_category in English only, so far
-            rows = found.values.get("rows") if found else None
-            if rows:
-                lines.append("- " + t("category.items", rows="、".join(map(str, rows))))
-        else:
-            lines += [f"- {r}" for r in cat.reasons]
+        lines += [f"- {r}" for r in cat.reasons]
         lines += [f"- {r}" for r in cat.simplification_reasons]
         console.print(Panel("\n".join(lines), title=t("section.category"), box=box.ROUNDED))
 

@@ -99,6 +99,11 @@ class StandardCheck(_Out):
     proposed: float | list[float] | None
     complies: bool | None
     reasons: list[str] = Field(default_factory=list)
+    reason_codes: list[dict[str, Any]] = Field(
+        default_factory=list, description="the reasons as {code, values}: standards/reasons.py words them in zh and en")
+    supplementary: bool = Field(
+        False, description="GB 8978-1996 applied by the catalogue's policy to a pollutant the industry standard does "
+        "not list (not the text's rule: GB 8978-1996 1.2-1.3)")
 
 
 class IntakeLoad(_Out):
@@ -116,6 +121,8 @@ class CategoryResult(_Out):
     category: str
     category_zh: str
     reasons: list[str] = Field(default_factory=list)
+    reason_codes: list[dict[str, Any]] = Field(
+        default_factory=list, description="the reasons as {code, values}: standards/reasons.py words them in zh and en")
     regional_category: str | None = None
     regional_category_zh: str | None = None
     qualifies_for_simplification: bool | None = None

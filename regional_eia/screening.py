@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from standards.select import StandardsPolicy
 from zones.catalog import Catalog, load_catalog
 
 from .arrays import CatalogueArrays, arrays_for
@@ -32,6 +33,7 @@ def screen(
     book: CapacityBook | None = None,
     on: dt.date | None = None,
     lang: Lang = "en",
+    policy: StandardsPolicy | None = None,
 ) -> ScreeningResult:
     """Screen one project against a catalogue: location, zoning, access, capacity, offsets, standards.
 
@@ -47,6 +49,9 @@ def screen(
         The screening date (limits in force then); default: today.
     lang
         The language of the messages (``en`` or ``zh``); codes and values are the same in both.
+    policy
+        The standards policy (:class:`standards.select.StandardsPolicy`); default: the catalogue's
+        ``standards_policy``.
 
     Returns
     -------
@@ -60,7 +65,7 @@ def screen(
     >>> result.verdict
     'conditional'
     """
-    outcome = screen_many([project], catalog, book=book, on=on, lang=lang)[0]
+    outcome = screen_many([project], catalog, book=book, on=on, lang=lang, policy=policy)[0]
     if isinstance(outcome, RegionalEIAError):
         raise outcome
     return outcome
@@ -74,13 +79,14 @@ def screen_many(
     on: dt.date | None = None,
     sources: Sequence[str] | None = None,
     lang: Lang = "en",
+    policy: StandardsPolicy | None = None,
 ) -> list[Outcome]:
     """Screen many projects in one pass of every step; a project that cannot be screened (its site, its
     industry code) yields its error in its place."""
     catalog = catalog or load_catalog()
     arrays = arrays_for(catalog)
     on = on or dt.date.today()
-    assessed = assess(columns_from_projects(projects, sources), arrays, on, nearest_park=True)
+    assessed = assess(columns_from_projects(projects, sources), arrays, on, nearest_park=True, policy=policy)
     committed, reserved, source, notes = book_positions(book or CatalogueBook(), assessed, arrays)
     return results(conclude(assessed, committed, reserved, source, notes), lang)
 

@@ -78,7 +78,7 @@ class WhatIf(_Out):
 
 
 def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityBook | None = None,
-            on: dt.date | None = None, lang: Lang = "en") -> WhatIf:
+            on: dt.date | None = None, lang: Lang = "en", policy=None) -> WhatIf:
     """Screen a project, say the smallest change that would make it fit, and rank the parks that could take it.
 
     Parameters
@@ -116,7 +116,7 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
     catalog = catalog or load_catalog()
     elsewhere = [park for park in catalog.parks]
     candidates = [_moved_to(project, park, catalog) for park in elsewhere]
-    outcomes = _screen_all([project, *candidates], catalog, book, on, lang)
+    outcomes = _screen_all([project, *candidates], catalog, book, on, lang, policy)
     result = outcomes[0]
     if isinstance(result, RegionalEIAError):
         raise result
@@ -138,10 +138,10 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
                   parks=options, notes=notes)
 
 
-def _screen_all(projects, catalog, book, on, lang):
+def _screen_all(projects, catalog, book, on, lang, policy):
     from .screening import screen_many
 
-    return screen_many(projects, catalog, book=book, on=on, lang=lang)
+    return screen_many(projects, catalog, book=book, on=on, lang=lang, policy=policy)
 
 
 def _moved_to(project: Project, park: str, catalog: Catalog) -> Project:

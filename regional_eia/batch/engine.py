@@ -469,6 +469,7 @@ class _SequentialState:
         ends = np.r_[starts[1:], cap_row.size]
         cap_list = cap_id.tolist()
         demand_list = demand.tolist()
+        taken_list = tidy_many(demand).tolist()  # an admitted row takes its demand as reported (as a ledger records it)
         for s, t in zip(starts.tolist(), ends.tolist()):
             row = int(cap_row[s])
             admitted = bool(base_ok[row])
@@ -489,7 +490,7 @@ class _SequentialState:
             if admitted:
                 for k in range(s, t):
                     c = cap_list[k]
-                    self.consumed[c] = self.consumed[c] + demand_list[k]
+                    self.consumed[c] = self.consumed[c] + taken_list[k]
                     self.history[c].append(values[c] - (cap_committed[c] + (cap_reserved[c] + self.consumed[c])))
                     self.takers[c].append(str(ids[row]))
             elif first_misfit is not None:

@@ -78,6 +78,10 @@ _ZH: dict[str, str] = {
     "severity.warning": "预警",
     "severity.info": "信息",
     # --- finding-code titles
+    "code.INDUSTRY_PROCESS_MISMATCH": "行业代码与工艺不一致",
+    "code.WWTP_CLASS_BELOW_REQUIRED": "污水处理厂出水标准低于受纳水体要求",
+    "code.STACK_BELOW_MINIMUM_HEIGHT": "排气筒低于15米",
+    "code.NEW_SOURCE_FORBIDDEN": "环境空气一类区禁止新建污染源",
     "code.OUTSIDE_PARK": "选址不在园区内",
     "code.PARTLY_OUTSIDE_PARK": "用地跨越园区边界",
     "code.RED_LINE_OVERLAP": "占用生态保护红线",
@@ -98,6 +102,11 @@ _ZH: dict[str, str] = {
     "code.OUTFALL_FORBIDDEN": "不得新设排污口",
     "code.DATA_MISSING": "资料缺失",
     "code.EIA_CATEGORY": "环评类别",
+    "code.INDUSTRY_PROCESS_MISMATCH": "行业代码与工艺指向不同标准",
+    "code.WWTP_CLASS_BELOW_REQUIRED": "园区污水厂执行标准宽于受纳水体要求",
+    "code.STACK_BELOW_MINIMUM_HEIGHT": "排气筒低于 15 米",
+    "code.NEW_SOURCE_FORBIDDEN": "一类区禁止新建污染源",
+    "code.NOT_CROSS_APPLIED": "行业标准未列该项（不交叉执行）",
     "code.UNIT_REQUIREMENT": "管控单元准入要求须人工核实",
     "code.NO_CONTROL_UNIT": "选址不在任何环境管控单元内（数据缺口）",
     "code.DISCHARGE_NOT_GIVEN": "排污行业未申报废水及废气",
@@ -142,6 +151,20 @@ _ZH: dict[str, str] = {
     "finding.DATA_MISSING.selection": "直接排放须给出受纳水体的 GB 3838 水质类别才能确定 GB 8978 的执行级别：请补充{missing}",
     "finding.DATA_MISSING.generic": "判定所需资料缺失：请补充{missing}",
     "finding.fallback": "{title}：{message}",
+    "finding.INDUSTRY_PROCESS_MISMATCH": "行业代码 {industry} 与申报工艺（{processes}）指向的排放标准不一致（{standard}，按{by}适用）：请核对行业代码或工艺",
+    "finding.INDUSTRY_PROCESS_MISMATCH.code": "行业代码",
+    "finding.INDUSTRY_PROCESS_MISMATCH.process": "生产活动",
+    "finding.WWTP_CLASS_BELOW_REQUIRED": "{wwtp}执行 GB 18918-2002 {effluent_class} 标准，宽于其受纳水体{water}所要求的 {required_class} 标准（{source}）；污水厂出水负荷仍按目录所列 {effluent_class} 标准计{amendment}",
+    "finding.WWTP_CLASS_BELOW_REQUIRED.amendment": "；据称 GB 18918-2002 的 2006 年修改单要求重点流域和封闭水体执行一级 A 标准，但未读到其原文：如适用，请在目录 receiving_water.wwtp_class_required 中注明",
+    "finding.STACK_BELOW_MINIMUM_HEIGHT": "排气筒 {stack} 高 {height} 米：GB 16297-1996 第 7.4 条规定新污染源排气筒一般不应低于 15 米；确需低于的，其排放速率（{pollutants}）按外推值的 50% 执行（已计入），排气筒高度须经审批部门认可",
+    "finding.NEW_SOURCE_FORBIDDEN": "GB 16297-1996 第 5 条：一类区（环境空气质量功能区）禁止新、扩建污染源，排气筒 {stack} 所在区域为 {grade} 类区",
+    "finding.NOT_CROSS_APPLIED": "{pollutant}（{point}）：{standards}未规定该项，且不交叉执行 GB 8978-1996（第 1.2–1.3 条），本次未作核对（目录的 standards_policy.integrated_for_unlisted 可将 GB 8978-1996 作为补充限值执行）",
+    "finding.NOT_CROSS_APPLIED.scope": "无组织排放 VOCs：{standards}已对本行业作出规定，{scope}不适用（其第 1 章），请按该标准的无组织排放规定核对",
+    "finding.STANDARD_EXCEEDED.supplementary": "（补充限值：按目录政策执行，非标准原文要求）",
+    "finding.OUTFALL_FORBIDDEN.sea": "受纳水体为 GB 3097 {receiving_class} 类海域，按 GB 8978-1996 第 4.1.5 条不得新设排污口：应改为排入园区污水处理厂",
+    "finding.DATA_MISSING.stack": "{pollutant}（排气筒 {stack}）：选择限值须先给出{missing}",
+    "finding.DATA_MISSING.fugitive": "项目申报了无组织 VOCs 排放源：GB 37822-2019 附录A规定厂区内 NMHC 限值（{source}）：请补充{missing}",
+    "finding.DATA_MISSING.authority": "GB 8978-1996 第 4.1 条未给出排入{water}的执行级别：须由审批部门确定执行限值",
     "part.more": "等 {n} 项",
     "part.grade": "（{grade}）",
     "part.processes": "（工艺：{processes}）",
@@ -383,6 +406,10 @@ _EN: dict[str, str] = {
     "severity.conditional": "conditional",
     "severity.warning": "warning",
     "severity.info": "info",
+    "code.INDUSTRY_PROCESS_MISMATCH": "industry code and processes disagree",
+    "code.WWTP_CLASS_BELOW_REQUIRED": "WWTP class laxer than its receiving water requires",
+    "code.STACK_BELOW_MINIMUM_HEIGHT": "stack lower than 15 m",
+    "code.NEW_SOURCE_FORBIDDEN": "no new source in an ambient-air class-1 area",
     "code.OUTSIDE_PARK": "site outside every park",
     "code.PARTLY_OUTSIDE_PARK": "site crosses a park boundary",
     "code.RED_LINE_OVERLAP": "site overlaps an ecological red line",
@@ -403,6 +430,11 @@ _EN: dict[str, str] = {
     "code.OUTFALL_FORBIDDEN": "new outfall not allowed",
     "code.DATA_MISSING": "information missing",
     "code.EIA_CATEGORY": "EIA category",
+    "code.INDUSTRY_PROCESS_MISMATCH": "industry code and processes disagree",
+    "code.WWTP_CLASS_BELOW_REQUIRED": "park WWTP laxer than its water requires",
+    "code.STACK_BELOW_MINIMUM_HEIGHT": "stack below 15 m",
+    "code.NEW_SOURCE_FORBIDDEN": "no new source in a class-1 air area",
+    "code.NOT_CROSS_APPLIED": "not listed by the industry standard (not cross-applied)",
     "code.UNIT_REQUIREMENT": "control-unit requirement to confirm",
     "code.NO_CONTROL_UNIT": "site in no control unit (data gap)",
     "code.DISCHARGE_NOT_GIVEN": "discharging industry without wastewater or air figures",
@@ -446,6 +478,20 @@ _EN: dict[str, str] = {
     "finding.DATA_MISSING.selection": "a direct discharger needs its receiving water's GB 3838 class to fix the GB 8978 grade: supply {missing}",
     "finding.DATA_MISSING.generic": "information needed to decide is missing: supply {missing}",
     "finding.fallback": "{title}: {message}",
+    "finding.INDUSTRY_PROCESS_MISMATCH": "{industry} and the processes declared ({processes}) point to different standards ({standard}, applied by {by}): check the industry code or the processes",
+    "finding.INDUSTRY_PROCESS_MISMATCH.code": "code",
+    "finding.INDUSTRY_PROCESS_MISMATCH.process": "activity",
+    "finding.WWTP_CLASS_BELOW_REQUIRED": "{wwtp} is held to GB 18918-2002 class {effluent_class}, laxer than the class {required_class} its receiving water {water} requires ({source}); loads at the WWTP's outlet are counted at its catalogue class {effluent_class}{amendment}",
+    "finding.WWTP_CLASS_BELOW_REQUIRED.amendment": "; the 2006 amendment of GB 18918-2002 is reported to require class 1A in key basins and enclosed waters, but its text was not read: state it as receiving_water.wwtp_class_required if it applies",
+    "finding.STACK_BELOW_MINIMUM_HEIGHT": "stack {stack} is {height} m: GB 16297-1996 7.4 says a new source's stack should not be lower than 15 m; where it must be, its rate ({pollutants}) is held to half the extrapolated figure (applied above); the height needs the reviewing authority's acceptance",
+    "finding.NEW_SOURCE_FORBIDDEN": "GB 16297-1996 5: no new or expanded air pollution source may be built in an ambient-air class-1 area (一类区禁止新、扩建污染源); stack {stack} is in a class-{grade} area",
+    "finding.NOT_CROSS_APPLIED": "{pollutant} at {point}: {standards} does not list it, and GB 8978-1996 is not cross-applied (GB 8978-1996 1.2-1.3); it is not checked (the catalogue's standards_policy.integrated_for_unlisted applies GB 8978-1996 as a supplementary figure)",
+    "finding.NOT_CROSS_APPLIED.scope": "fugitive VOCs: {standards} regulates them for this industry, so {scope} does not apply (its 第1章); check the fugitive provisions of that standard",
+    "finding.STANDARD_EXCEEDED.supplementary": " (a SUPPLEMENTARY figure, applied by the catalogue's policy)",
+    "finding.OUTFALL_FORBIDDEN.sea": "the receiving water is GB 3097 class {receiving_class} sea: GB 8978-1996 4.1.5 forbids a new outfall there; discharge to the park WWTP instead",
+    "finding.DATA_MISSING.stack": "{pollutant} at {stack}: the limit cannot be chosen without {missing}",
+    "finding.DATA_MISSING.fugitive": "fugitive VOC sources are declared: GB 37822-2019 附录A limits the in-plant NMHC ({source}); supply {missing}",
+    "finding.DATA_MISSING.authority": "GB 8978-1996 4.1 gives no grade for discharge into {water}: the reviewing authority must state the limits",
     "part.more": " and {n} more",
     "part.grade": " ({grade})",
     "part.processes": " with process {processes}",
@@ -875,7 +921,30 @@ def _fields(code: str, v: Mapping[str, Any], lang: Lang) -> tuple[str, dict[str,
         return "finding.STANDARD_EXCEEDED", {
             "pollutant": pollutant(v["pollutant"], lang), "point": point(v["point"], lang),
             "proposed": value_text(v["proposed"]) + unit, "limit": value_text(v["limit"]) + unit,
-            "source": v["source"]}
+            "source": v["source"] + (_t(lang, "finding.STANDARD_EXCEEDED.supplementary") if v.get("supplementary")
+                                     else "")}
+    if code == "NOT_CROSS_APPLIED":
+        standards = _join(lang, v.get("not_covered_by") or [])
+        if v.get("scope"):
+            return "finding.NOT_CROSS_APPLIED.scope", {"standards": standards, "scope": v["scope"]}
+        return "finding.NOT_CROSS_APPLIED", {"pollutant": pollutant(v["pollutant"], lang),
+                                             "point": point(v["point"], lang), "standards": standards}
+    if code == "INDUSTRY_PROCESS_MISMATCH":
+        return "finding.INDUSTRY_PROCESS_MISMATCH", {
+            "industry": v["industry"], "processes": _processes(lang, v.get("processes") or []),
+            "standard": v["standard"], "by": t.get(f"finding.INDUSTRY_PROCESS_MISMATCH.{v['applied_by']}",
+                                                   v["applied_by"])}
+    if code == "WWTP_CLASS_BELOW_REQUIRED":
+        return "finding.WWTP_CLASS_BELOW_REQUIRED", {
+            "wwtp": pick_language(v["wwtp"], lang), "effluent_class": v["effluent_class"],
+            "required_class": v["required_class"], "water": pick_language(v["receiving_water"], lang),
+            "source": v["source"],
+            "amendment": _t(lang, "finding.WWTP_CLASS_BELOW_REQUIRED.amendment") if v.get("amendment_not_read") else ""}
+    if code == "STACK_BELOW_MINIMUM_HEIGHT":
+        return "finding.STACK_BELOW_MINIMUM_HEIGHT", {"stack": v["stack"], "height": num(v["height_m"]),
+                                                      "pollutants": _join(lang, v["pollutants"])}
+    if code == "NEW_SOURCE_FORBIDDEN":
+        return "finding.NEW_SOURCE_FORBIDDEN", {"stack": v["stack"], "grade": v["air_grade"]}
     if code == "STANDARD_NOT_COVERED":
         return "finding.STANDARD_NOT_COVERED", {"pollutant": pollutant(v["pollutant"], lang),
                                                 "point": point(v["point"], lang)}
@@ -886,6 +955,8 @@ def _fields(code: str, v: Mapping[str, Any], lang: Lang) -> tuple[str, dict[str,
     if code == "WORKSHOP_OUTLET_REQUIRED":
         return "finding.WORKSHOP_OUTLET_REQUIRED", {"pollutant": pollutant(v["pollutant"], lang),
                                                     "pollutant_id": v["pollutant"], "source": v["source"]}
+    if code == "OUTFALL_FORBIDDEN" and v.get("receiving_kind") == "sea":
+        return "finding.OUTFALL_FORBIDDEN.sea", {"receiving_class": v.get("receiving_class") or "—"}
     if code == "OUTFALL_FORBIDDEN":
         return "finding.OUTFALL_FORBIDDEN", {
             "receiving_class": v.get("receiving_class") or "—",
@@ -936,6 +1007,16 @@ def _fields(code: str, v: Mapping[str, Any], lang: Lang) -> tuple[str, dict[str,
                 "source": v.get("source") or "—", "limit_unit": v.get("limit_unit") or "—"}
         if about == "selection" and missing:
             return "finding.DATA_MISSING.selection", {"missing": missing}
+        if about == "selection":
+            kind = "GB 3097 {c} 类海域" if v.get("receiving_kind") == "sea" else "GB 3838 {c} 类水域"
+            if lang == "en":
+                kind = "GB 3097 class {c} sea" if v.get("receiving_kind") == "sea" else "GB 3838 class {c} water"
+            return "finding.DATA_MISSING.authority", {"water": kind.format(c=v.get("receiving_class") or "—")}
+        if about == "stack":
+            return "finding.DATA_MISSING.stack", {"pollutant": pollutant(v["pollutant"], lang), "stack": v["stack"],
+                                                  "missing": missing}
+        if about == "fugitive":
+            return "finding.DATA_MISSING.fugitive", {"source": v.get("source") or "—", "missing": missing}
         return "finding.DATA_MISSING.generic", {"missing": missing or (v.get("detail") or "—")}
     raise KeyError(f"no template for finding code {code}")
 
