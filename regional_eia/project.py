@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from standards.safeload import PROJECT_MAX_BYTES, DataFileError, read_data_file
 from standards.units import parse_quantity, parse_unit
 
 from .errors import ProjectError
@@ -296,13 +295,7 @@ def load_project(path: str | Path) -> Project:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ProjectError(path, None, "file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise ProjectError(path, None, "project files must be UTF-8") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ProjectError(path, None, f"cannot parse: {exc}") from exc
+        data = read_data_file(path, max_bytes=PROJECT_MAX_BYTES)
+    except DataFileError as exc:
+        raise ProjectError(path, None, exc.detail) from exc
     return project_from_data(data, str(path))

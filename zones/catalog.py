@@ -20,11 +20,11 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
-import yaml
 from pydantic import ValidationError
 from pyproj import CRS
 
 from standards import StandardsCatalog, StandardsError, builtin_standards, load_standards
+from standards.safeload import CATALOG_MAX_BYTES, DataFileError, read_data_file
 
 from .crs import WGS84, metric_crs_for, parse_crs, transformer
 from .errors import CatalogError, CRSError, GeometryError
@@ -44,8 +44,6 @@ __all__ = ["Catalog", "SpatialGroup", "load_catalog", "demo_catalog", "DEMO_PATH
 
 DEMO_PATH: Traversable = files("zones") / "demo"
 POLYGONAL_KINDS = ("park", "control_unit", "red_line", "water_source")
-# libyaml's parser when PyYAML was built with it: a national catalogue's YAML parses ~10x faster
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CLASS_NAMES = {"优先保护": "priority", "重点管控": "key", "一般管控": "general"}
 
 
@@ -164,11 +162,9 @@ def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
     if not yaml_path.is_file():
         raise CatalogError(yaml_path, None, None, "catalog.yaml not found")
     try:
-        data = yaml.load(yaml_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise CatalogError(yaml_path, None, None, f"not valid YAML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CatalogError(yaml_path, None, None, "catalog.yaml must be UTF-8") from exc
+        data = read_data_file(yaml_path, max_bytes=CATALOG_MAX_BYTES, kind="yaml")
+    except DataFileError as exc:
+        raise CatalogError(yaml_path, None, None, exc.detail) from exc
     if not isinstance(data, dict):
         raise CatalogError(yaml_path, None, None, "expected a mapping with name: and zones:")
     try:
