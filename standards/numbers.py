@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["finite_number", "is_finite_number", "FiniteFloat", "excerpt", "NUMBER_PATTERN"]
+__all__ = ["finite_number", "is_finite_number", "FiniteFloat", "excerpt", "shorten", "given_value", "NUMBER_PATTERN"]
 
 NUMBER_PATTERN = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 """A plain decimal number in ASCII digits (what a cell or a quantity's number may be)."""
@@ -40,6 +40,24 @@ def excerpt(value: Any, limit: int = 40) -> str:
     if len(shown) > limit + 20:
         return shown[:limit] + "..."
     return shown
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """``text`` cut to ``limit`` characters (for quoting a library's message, which may hold the input)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else f"{text[: limit - 1]}... ({len(text):,} characters)"
+
+
+def given_value(error: dict[str, Any]) -> str:
+    """``" (got 'yes')"`` for a pydantic error about a scalar input, so a message shows what was refused.
+
+    Empty for collections and for messages that already quote the value.
+    """
+    value = error.get("input")
+    if isinstance(value, (dict, list, tuple, set)) or value is None:
+        return ""
+    shown = excerpt(value)
+    return "" if shown in error.get("msg", "") or str(value) in error.get("msg", "") else f" (got {shown})"
 
 
 def finite_number(value: Any, what: str = "value") -> float:

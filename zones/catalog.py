@@ -24,10 +24,13 @@ from pydantic import ValidationError
 from pyproj import CRS
 
 from standards import StandardsCatalog, StandardsError, builtin_standards, load_standards
+from standards.numbers import given_value, shorten
 from standards.safeload import CATALOG_MAX_BYTES, DataFileError, read_data_file
 
+from .consistency import check_figures
 from .crs import WGS84, metric_crs_for, parse_crs, transformer
 from .errors import CatalogError, CRSError, GeometryError
+from .geojson import geometry_from_geojson
 from .model import (
     AccessList,
     CatalogSpec,
@@ -180,7 +183,7 @@ def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
             loc = loc[2:]
         field_name = ".".join(str(p) for p in loc) or None
         more = f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
-        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg']}{more}") from exc
+        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg'].removeprefix('Value error, ')}{given_value(err)}{more}") from exc
 
 
 # --- geometry --------------------------------------------------------------------------------------
@@ -216,6 +219,9 @@ class _FileCache:
                     raise CatalogError(real, zone_id, "geometry.layer" if layer else "geometry.file", str(exc)) from exc
                 except (UnicodeDecodeError, LookupError) as exc:
                     raise CatalogError(real, zone_id, "geometry.encoding", f"cannot decode attributes: {exc}") from exc
+                except shapely.errors.ShapelyError as exc:  # GEOS refuses a feature: an unclosed or too short ring
+                    raise CatalogError(real, zone_id, "geometry", f"a feature's geometry cannot be read "
+                                       f"({shorten(exc)}): an unclosed ring, or one of fewer than 4 points?") from exc
             declared = crs if crs is not None else self.default_crs
             if frame.crs is None:
                 if declared is None:
@@ -257,9 +263,9 @@ def _zone_geometry(zone: ZoneSpec, ref: GeometryRef, cache: _FileCache, yaml_src
         return hits.geometry.iloc[0], frame.crs, ref.file
     crs = _as_crs(ref.crs, yaml_src, zone.id)
     try:
-        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else shapely.geometry.shape(ref.geojson)
-    except (shapely.errors.GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {exc}") from exc
+        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else geometry_from_geojson(ref.geojson)
+    except (shapely.errors.ShapelyError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {shorten(exc)}") from exc
     return geom, crs, yaml_src
 
 
@@ -502,6 +508,7 @@ def _check_access_processes(catalog: Catalog) -> None:
 
 def _check_references(catalog: Catalog) -> None:
     _check_access_processes(catalog)
+    check_figures(catalog)
     known = catalog.standards
     for zone_id, zone in catalog.parks.items():
         park = zone.park
