@@ -8,8 +8,12 @@ reader refuses, naming the line:
 - nesting deeper than :data:`MAX_DEPTH`, and alias expansion ("billion laughs": a 1.4 KB file that
   expands to gigabytes) beyond :data:`MAX_ALIAS_NODES` extra nodes or an alias that contains itself;
 - a key given twice in one mapping (YAML and JSON would silently keep the last);
-- an integer of more than :data:`MAX_INT_DIGITS` digits, and NaN or infinity (``.inf``, ``1e309``,
-  JSON's ``NaN`` / ``Infinity``).
+- an integer of more than :data:`MAX_INT_DIGITS` digits.
+
+NaN and infinity (``.inf``, ``1e309``, JSON's ``NaN`` / ``Infinity``) are read as floats and left to
+the models, every one of which refuses them naming the file, the zone and the field
+(:data:`standards.numbers.FiniteFloat`); raw structures that no model types, such as GeoJSON, are
+checked where they are used, and :func:`first_non_finite` finds them in any parsed value.
 
 And it reads YAML by the rules a reader expects rather than YAML 1.1's surprises: only ``true`` /
 ``false`` are booleans (``yes``, ``no``, ``on``, ``off`` stay text, so ``operating_days: yes`` is an
@@ -48,6 +52,7 @@ __all__ = [
     "read_data_file",
     "parse_yaml",
     "parse_json",
+    "first_non_finite",
     "MAX_DEPTH",
     "MAX_ALIAS_NODES",
     "MAX_INT_DIGITS",
@@ -132,15 +137,13 @@ def _construct_int(loader: _StrictLoader, node: ScalarNode) -> int:
 
 def _construct_float(loader: _StrictLoader, node: ScalarNode) -> float:
     text = loader.construct_scalar(node)
-    if text.lstrip("+-").lower() in (".inf", ".nan"):
-        raise ConstructorError(None, None, f"{excerpt(text)} is not a finite number", node.start_mark)
+    bare = text.lstrip("+-").lower()
+    if bare in (".inf", ".nan"):  # left to the models, which refuse them naming the field
+        return float(bare[1:]) * (-1 if text.startswith("-") else 1)
     try:
-        value = float(text.replace("_", ""))
+        return float(text.replace("_", ""))
     except ValueError:
         raise ConstructorError(None, None, f"{excerpt(text)} is not a number", node.start_mark) from None
-    if not math.isfinite(value):
-        raise ConstructorError(None, None, f"{excerpt(text)} is not a finite number", node.start_mark)
-    return value
 
 
 def _construct_text(loader: _StrictLoader, node: ScalarNode) -> str:
@@ -266,15 +269,8 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
-def _json_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{excerpt(text)} is not a finite number")
-    return value
-
-
-def _json_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a finite number")
+def _json_constant(name: str) -> float:
+    return float(name.lower().replace("infinity", "inf"))  # left to the models, like YAML's .inf
 
 
 class _DuplicateKey(ValueError):
@@ -293,8 +289,7 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(text: str, source: object = "<json>") -> Any:
     """Parse JSON strictly: the same refusals as :func:`parse_yaml`, duplicate keys with both lines."""
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int, parse_float=_json_float,
-                          parse_constant=_json_constant)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int, parse_constant=_json_constant)
     except _DuplicateKey as exc:
         key = exc.args[0]
         lines = _json_key_lines(text, key)
@@ -350,6 +345,26 @@ def _json_key_lines(text: str, wanted: str) -> list[int]:
                 continue
             stack[-1].setdefault(key, []).append(text.count("\n", 0, token.start()) + 1)
     return []
+
+
+def first_non_finite(value: Any) -> str | None:
+    """The path (``a.b.0``) of the first NaN or infinity in parsed data, or ``None``.
+
+    Examples
+    --------
+    >>> first_non_finite({"a": [1, {"b": float("inf")}]})
+    'a.1.b'
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return path or "(the value)"
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}.{i}" if path else str(i)) for i, v in reversed(list(enumerate(item))))
+    return None
 
 
 # --- files ------------------------------------------------------------------------------------------

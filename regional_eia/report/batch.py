@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from standards.safeload import PROJECT_MAX_BYTES, DataFileError, parse_json
+from standards.safeload import PROJECT_MAX_BYTES, DataFileError, first_non_finite, parse_json
 from zones.catalog import Catalog
 
 from ..escape import undefuse_csv
@@ -94,9 +94,13 @@ def _json_line(path: Path, number: int, line: str):
     if len(line) > PROJECT_MAX_BYTES:
         raise ReportError(f"{path}:{number}", "a line of more than 8 MB is not a batch result")
     try:
-        return parse_json(line, f"{path}:{number}")
+        record = parse_json(line, f"{path}:{number}")
     except DataFileError as exc:
         raise ReportError(f"{path}:{number}", exc.why) from exc
+    bad = first_non_finite(record)
+    if bad:
+        raise ReportError(f"{path}:{number}", f"{bad}: not a finite number")
+    return record
 
 
 def _read_row_lines(path: Path, text: str) -> BatchInput:
