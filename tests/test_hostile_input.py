@@ -391,3 +391,21 @@ def test_hourly_flow_without_hours_says_what_is_needed(tmp_path):
 def test_examples_still_load():
     for path in sorted(EXAMPLES.glob("*.yaml")):
         copy.deepcopy(load_project(path))
+
+
+def test_batch_refuses_unknown_industry_codes_like_screen(tmp_path):
+    import pandas as pd
+
+    from regional_eia.batch import screen_batch
+
+    header = ["id", "name", "industry", "lon", "lat", "crs", "route", "flow_m3d", "operating_days", "COD_mg_L"]
+    rows = [[code, "x", code, 118.82, 30.985, "4490", "indirect", 500, 300, 300]
+            for code in ("C3484", "C9999", "C0000", "T0000", "C2520")]
+    path = tmp_path / "in.csv"
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    screen_batch(path, out, catalog=load_catalog(write_catalog(tmp_path / "c")), on=ON)
+    result = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert result.loc[0, "verdict"] == "pass"
+    assert list(result["verdict"][1:]) == ["error"] * 4
+    assert all("is not a class of GB/T 4754-2017" in e for e in result["error"][1:])
