@@ -1,4 +1,4 @@
-"""Issue 16 cases left for the second round (after the import branch lands): each fails today.
+"""Issue 16 cases left for the second round (after the import branch lands), and those it has fixed.
 
 They are ``xfail(strict=True)``: when a fix lands the test passes, strict turns that into a failure, and
 whoever fixed it removes the marker. Each reason names the issue item.
@@ -58,12 +58,11 @@ def outcome_of_screen(catalog, data) -> str:
 
 # --- item 1: non-ASCII digits, the same way everywhere -------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 1: screen reads '３０００ m3/d' as 3000, batch refuses it")
 def test_full_width_flow_is_read_alike_by_screen_and_batch(tmp_path, catalog):
+    # item 1, fixed by the import branch (batch reads cells as committees type them)
     by_screen = outcome_of_screen(catalog, project(flow="３０００ m3/d"))
     rows = batch(tmp_path, catalog, [[*ROW[:7], "３０００", 300, 300]])
-    by_batch = rows.loc[0, "verdict"] or "error"
-    assert by_screen == (by_batch if by_batch != "" else "error")
+    assert by_screen == (rows.loc[0, "verdict"] or "error")
 
 
 def test_full_width_industry_code_never_passes_a_prohibition(catalog):
@@ -75,11 +74,17 @@ def test_full_width_industry_code_never_passes_a_prohibition(catalog):
 
 # --- item 3: pollutant ids, a wastewater section without figures ----------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 3: pollutant ids in the wrong case or unknown are accepted")
-@pytest.mark.parametrize("pollutant", ["cod", "FOO", ""])
+@pytest.mark.parametrize("pollutant", ["FOO", ""])
 def test_unknown_pollutant_id_is_an_error(pollutant):
+    # item 3, fixed by the import branch's pollutant ids
     with pytest.raises(ProjectError, match="effluent"):
         project_from_data(project(effluent={pollutant: "180 mg/L"}), "p.yaml")
+
+
+def test_pollutant_id_in_another_case_is_read_as_that_pollutant_never_ignored(catalog):
+    lower = outcome_of_screen(catalog, project(effluent={"cod": "5000 mg/L"}))
+    upper = outcome_of_screen(catalog, project(effluent={"COD": "5000 mg/L"}))
+    assert lower in ("error", upper)
 
 
 @pytest.mark.xfail(strict=True, reason="issue 16 item 3: wastewater with no effluent figures gives a bare pass")
