@@ -34,7 +34,7 @@ REGION = (98.0, 21.0, 122.0, 42.0)  # lon/lat box the synthetic China of this be
 N_UNITS, N_ISLANDS, N_PARKS, N_PROTECTED, N_RECEPTORS = 36_000, 4_000, 2_500, 10_000, 100_000
 INDUSTRIES = ["C1713", "C1711", "C1762", "C2614", "C2619", "C2631", "C2661", "C2662", "C2710", "C2720",
               "C3130", "C3211", "C3360", "C3311", "C3484", "C3511", "C3670", "C3825", "C3911", "C3971",
-              "C1391", "C1440", "C1520", "C2211", "C2221", "C2319", "C2511", "C2641", "C2821", "C2922",
+              "C1391", "C1441", "C1521", "C2211", "C2221", "C2319", "C2511", "C2641", "C2821", "C2922",
               "C3021", "C3041", "C3110", "C3219", "C3351", "C3412", "C3442", "C3522", "C3714", "C4011"]
 PROCESSES = ["", "", "", "dyeing", "pretreatment;dyeing", "electroplating", "organic_synthesis_reaction"]
 
@@ -199,7 +199,7 @@ def _park_spec(rng, i: int) -> dict:
             {"metric": "VOCs", "value": 600, "unit": "t/a", "basis": "emission",
              "committed": float(rng.integers(100, 500))},
         ],
-        "access": {"prohibited": [{"codes": ["C2511", "C2520"], "reason": "no refineries (synthetic)"},
+        "access": {"prohibited": [{"codes": ["C2511", "C2521"], "reason": "no refineries (synthetic)"},
                                   {"codes": ["C3360"], "processes": ["electroplating"], "reason": "no plating"}],
                    "restricted": [{"codes": ["C17"], "processes": ["dyeing"], "reason": "dyeing cluster only",
                                    "conditions": "reuse >= 40%"}],

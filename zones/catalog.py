@@ -20,14 +20,17 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
-import yaml
 from pydantic import ValidationError
 from pyproj import CRS
 
 from standards import StandardsCatalog, StandardsError, builtin_standards, load_standards
+from standards.numbers import given_value, shorten
+from standards.safeload import CATALOG_MAX_BYTES, DataFileError, read_data_file
 
+from .consistency import check_figures
 from .crs import WGS84, metric_crs_for, parse_crs, transformer
 from .errors import CatalogError, CRSError, GeometryError
+from .geojson import geometry_from_geojson
 from .model import (
     AccessList,
     CatalogSpec,
@@ -44,8 +47,6 @@ __all__ = ["Catalog", "SpatialGroup", "load_catalog", "demo_catalog", "DEMO_PATH
 
 DEMO_PATH: Traversable = files("zones") / "demo"
 POLYGONAL_KINDS = ("park", "control_unit", "red_line", "water_source")
-# libyaml's parser when PyYAML was built with it: a national catalogue's YAML parses ~10x faster
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REQUIREMENT_TEXTS = ("spatial_layout", "emission_control", "risk_prevention", "resource_efficiency")
 
 
@@ -171,11 +172,9 @@ def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
     if not yaml_path.is_file():
         raise CatalogError(yaml_path, None, None, "catalog.yaml not found")
     try:
-        data = yaml.load(yaml_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise CatalogError(yaml_path, None, None, f"not valid YAML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CatalogError(yaml_path, None, None, "catalog.yaml must be UTF-8") from exc
+        data = read_data_file(yaml_path, max_bytes=CATALOG_MAX_BYTES, kind="yaml")
+    except DataFileError as exc:
+        raise CatalogError(yaml_path, None, None, exc.detail) from exc
     if not isinstance(data, dict):
         raise CatalogError(yaml_path, None, None, "expected a mapping with name: and zones:")
     try:
@@ -191,7 +190,7 @@ def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
             loc = loc[2:]
         field_name = ".".join(str(p) for p in loc) or None
         more = f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
-        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg']}{more}") from exc
+        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg'].removeprefix('Value error, ')}{given_value(err)}{more}") from exc
 
 
 # --- geometry --------------------------------------------------------------------------------------
@@ -243,6 +242,9 @@ class _FileCache:
                     raise CatalogError(real, zone_id, "geometry.layer" if layer else "geometry.file", str(exc)) from exc
                 except (UnicodeDecodeError, LookupError) as exc:
                     raise CatalogError(real, zone_id, "geometry.encoding", f"cannot decode attributes: {exc}") from exc
+                except shapely.errors.ShapelyError as exc:  # GEOS refuses a feature: an unclosed or too short ring
+                    raise CatalogError(real, zone_id, "geometry", f"a feature's geometry cannot be read "
+                                       f"({shorten(exc)}): an unclosed ring, or one of fewer than 4 points?") from exc
             declared = crs if crs is not None else self.default_crs
             if frame.crs is None:
                 if declared is None:
@@ -289,9 +291,9 @@ def _zone_geometry(zone: ZoneSpec, ref: GeometryRef, cache: _FileCache, yaml_src
         return hits.geometry.iloc[0], frame.crs, _origin(ref.file, ref.layer)
     crs = _as_crs(ref.crs, yaml_src, zone.id)
     try:
-        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else shapely.geometry.shape(ref.geojson)
-    except (shapely.errors.GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {exc}") from exc
+        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else geometry_from_geojson(ref.geojson)
+    except (shapely.errors.ShapelyError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {shorten(exc)}") from exc
     return geom, crs, yaml_src
 
 
@@ -553,6 +555,7 @@ def _check_access_processes(catalog: Catalog) -> None:
 
 def _check_references(catalog: Catalog) -> None:
     _check_access_processes(catalog)
+    check_figures(catalog)
     known = catalog.standards
     for zone_id, zone in catalog.parks.items():
         park = zone.park
