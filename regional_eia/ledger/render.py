@@ -13,7 +13,7 @@ from rich.table import Table
 from ..render import fmt
 from .models import CapStatus, Entry, LedgerStatus, Recording, Verification
 
-__all__ = ["render_caps", "render_recordings", "render_status_notes", "render_history", "render_verification",
+__all__ = ["render_caps", "render_recordings", "render_refusals", "render_status_notes", "render_history", "render_verification",
            "history_lines"]
 
 
@@ -40,13 +40,7 @@ def render_recordings(recordings: list[Recording], console: Console, errors: Con
     Refusals go to ``errors``, one line each, prefixed with the project when the action had several.
     """
     several = len(recordings) > 1
-    for recording in recordings:
-        who = f"{recording.project}: " if several else ""
-        prefix = "refused" if not recording.recorded else "overridden" if recording.overridden else None
-        if prefix:
-            style = "red" if prefix == "refused" else "yellow"
-            for why in recording.refusals:
-                errors.print(f"[{style}]{prefix}:[/{style}] {escape(who + why)}", highlight=False, soft_wrap=True)
+    render_refusals(recordings, errors)
     if not all(r.recorded for r in recordings):
         return
     for recording in recordings:
@@ -64,6 +58,18 @@ def render_recordings(recordings: list[Recording], console: Console, errors: Con
                 seen.add((cap.park, cap.metric, cap.basis))
                 caps.append(cap)
     render_caps(caps, "After this entry" if not several else "After these entries", console)
+
+
+def render_refusals(recordings: list[Recording], errors: Console) -> None:
+    """Why an action was refused, or what an override set aside: one line each."""
+    several = len(recordings) > 1
+    for recording in recordings:
+        who = f"{recording.project}: " if several else ""
+        prefix = "refused" if not recording.recorded else "overridden" if recording.overridden else None
+        if prefix:
+            style = "red" if prefix == "refused" else "yellow"
+            for why in recording.refusals:
+                errors.print(f"[{style}]{prefix}:[/{style}] {escape(who + why)}", highlight=False, soft_wrap=True)
 
 
 def render_status_notes(status: LedgerStatus, errors: Console) -> None:
@@ -95,12 +101,16 @@ def render_history(entries: list[Entry], console: Console) -> None:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def render_verification(report: Verification, console: Console, errors: Console) -> None:
+def render_verification(report: Verification, console: Console | None, errors: Console) -> None:
+    """Warnings and problems to ``errors``; the one summary line to ``console`` (None: leave it out)."""
     for warning in report.warnings:
         errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
     for problem in report.problems:
         errors.print(f"[red]problem:[/red] {escape(problem)}", highlight=False, soft_wrap=True)
-    head = f"; head {report.head[:16]}" if report.head else ""
+    if console is None:
+        return
+    head = f", head {report.head}" if report.head else ""
     console.print(f"ledger {report.ledger}: {report.backend}, schema {report.schema_version}, {report.batches} "
-                  f"batches, {report.entries} entries; integrity {report.integrity}{head}; "
-                  f"{'OK' if report.ok else f'{len(report.problems)} problem(s)'}", markup=False, highlight=False)
+                  f"batches, {report.entries} entries{head}; integrity {report.integrity}; "
+                  f"{'OK' if report.ok else f'{len(report.problems)} problem(s)'}", markup=False, highlight=False,
+                  soft_wrap=True)

@@ -599,12 +599,7 @@ class SQLiteStore(Store):
                     raw.execute("ROLLBACK")
                     self.version = version
                     return
-                backup = self._back_up(version)
-                if version == 1:
-                    raw.execute("ALTER TABLE batches ADD COLUMN overrode TEXT NOT NULL DEFAULT '[]'")
-                for name in ("batches_no_update", "batches_no_delete", "entries_no_update", "entries_no_delete"):
-                    raw.execute(f"DROP TRIGGER IF EXISTS {name}")
-                entries = _old_entries(raw)
+                entries = _old_entries(raw, version)
                 for entry in entries:
                     if not (0 <= entry.amount <= 1e15):
                         raise LedgerError(self.path, f"cannot migrate the ledger to schema {SCHEMA_VERSION}: entry "
@@ -613,6 +608,11 @@ class SQLiteStore(Store):
                                                      "changed. Export it (`ledger export`), correct or remove that "
                                                      "batch in the export, empty its hash column, and import it "
                                                      "into a new ledger", entry=entry.entry)
+                backup = self._back_up(version)
+                if version == 1:
+                    raw.execute("ALTER TABLE batches ADD COLUMN overrode TEXT NOT NULL DEFAULT '[]'")
+                for name in ("batches_no_update", "batches_no_delete", "entries_no_update", "entries_no_delete"):
+                    raw.execute(f"DROP TRIGGER IF EXISTS {name}")
                 chained = chain(entries)
                 for statement in _sqlite_statements(_SQLITE_ENTRIES.format(name="entries_v3")):
                     raw.execute(statement)
@@ -656,10 +656,11 @@ class SQLiteStore(Store):
         return target
 
 
-def _old_entries(raw: sqlite3.Connection) -> list[Entry]:
+def _old_entries(raw: sqlite3.Connection, version: int) -> list[Entry]:
+    overrode = "b.overrode" if version >= 2 else "'[]'"
     rows = raw.execute(
         "SELECT e.seq, b.id, b.kind, b.project, b.park, e.metric, e.basis, e.unit, e.amount, e.pool, b.recorded_by, "
-        "b.recorded_at, b.reason, b.expires, b.override, b.overrode, b.screening, NULL "
+        f"b.recorded_at, b.reason, b.expires, b.override, {overrode}, b.screening, NULL "
         "FROM entries e JOIN batches b ON e.batch = b.seq ORDER BY e.seq").fetchall()
     return [_entry_from_row(row) for row in rows]
 
