@@ -42,8 +42,8 @@ RACER = textwrap.dedent("""
         print(json.dumps({"project": pid, "recorded": recording.recorded}), flush=True)
 """)
 
-# flows onto the 2,000 m3/d left: k = 4, 2, 8, 5, 1, 6, 3, 7, 4, 2, 1, 8 of the 8 racers fit
-FLOWS = [500, 700, 250, 400, 2000, 333, 666, 285, 450, 999, 1500, 200]
+# flows onto the 2,000 m3/d left: k = 4, 2, 8, 1, 6, 7 of the 8 racers fit (benchmarks/ledger.py races longer)
+FLOWS = [500, 700, 250, 2000, 333, 285]
 
 
 def test_eight_processes_racing_onto_a_cap_never_commit_more_than_fit(tmp_path, catalog_dir, catalog, target):
@@ -144,9 +144,8 @@ KILLED_WRITER = textwrap.dedent("""
 
 BATCHES_PER_OP = {"reserve": 1, "commit": 2, "release": 1}  # a commit also releases the reservation
 OPS = ["reserve", "commit", "release"]
-MODES = {"sqlite": ["row", "instruction", "statement", "time", "row", "instruction", "statement", "time", "row"],
-         "postgresql": ["statement", "time", "statement", "statement", "time", "statement", "statement", "time",
-                        "statement"]}
+MODES = {"sqlite": ["row", "instruction", "statement", "time", "row", "instruction", "statement"],
+         "postgresql": ["statement", "time", "statement", "statement", "time", "statement", "statement"]}
 
 
 def test_a_writer_killed_mid_write_leaves_the_ledger_before_or_after_that_write(tmp_path, catalog_dir, catalog,
@@ -180,7 +179,7 @@ def test_a_writer_killed_mid_write_leaves_the_ledger_before_or_after_that_write(
         with open_ledger(target, catalog, create=False) as ledger:
             report = ledger.verify()
             assert report.ok, report.problems
-    assert killed >= 6
+    assert killed >= 5
     with open_ledger(target, catalog) as ledger:  # and it still takes writes
         assert ledger.commit(project("AFTER", 10), by="t").recorded
         assert ledger.verify().ok

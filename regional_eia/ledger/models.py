@@ -29,17 +29,22 @@ TOLERANCE = 1e-9
 
 
 def normalise_code(text: str) -> str:
-    """A project or park id as the ledger keeps it: NFKC-normalised, so ``XC-２０２７`` is ``XC-2027``.
+    """A project or park id as the ledger keeps it: NFKC-normalised, and every other decimal digit
+    (Arabic-Indic ``٢``, Devanagari ``२``, which NFKC keeps) written as its ASCII digit, so
+    ``XC-２０２７`` and ``XC-٢٠٢٧`` are ``XC-2027``.
 
     One function, so that it can become the project-wide code normaliser (``standards/industry.py``)
     without a second copy here.
 
     Examples
     --------
-    >>> normalise_code(" C２６１４ ")
+    >>> normalise_code(" C２６١٤ ")
     'C2614'
     """
-    return unicodedata.normalize("NFKC", text).strip()
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
 
 
 def check_amount(value: float) -> float:
