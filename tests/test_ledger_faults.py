@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from typer.testing import CliRunner
 
@@ -366,3 +367,31 @@ def test_reserve_the_rows_a_batch_result_admitted(cli, tmp_path, catalog_dir, ca
     result = cli("ledger", "commit", sheet, "--admitted", results, "--rows", "A-2", "--ledger", ledger,
                  "--catalog", catalog_dir, "--by", "committee")
     assert result.exit_code == 2 and "A-2 not admitted there" in result.stderr
+
+
+# --- README: a park office's ledger on PostgreSQL, with a role that may only read and append -----------
+
+
+def test_the_readme_grants_let_staff_record_and_verify_but_not_edit(pg_cluster, catalog):
+    import uuid
+
+    owner_url = pg_cluster.new_database()
+    with open_ledger(owner_url, catalog) as book:  # `ledger init` as the owner
+        assert book.created
+    staff = "staff_" + uuid.uuid4().hex[:8]
+    with raw(owner_url) as connection:
+        connection.exec_driver_sql(f"CREATE ROLE {staff} LOGIN")
+        connection.exec_driver_sql(f"GRANT SELECT, INSERT ON batches, entries TO {staff}")
+        connection.exec_driver_sql(f"GRANT SELECT ON meta TO {staff}")
+        connection.exec_driver_sql(f"GRANT SELECT, UPDATE ON head TO {staff}")
+    staff_url = owner_url.replace("postgres@", f"{staff}@", 1)
+    with open_ledger(staff_url, catalog, create=False) as book:
+        assert book.reserve(project("G-1", 300), by="staff").recorded
+        assert book.commit(project("G-1", 300), by="staff").recorded
+        assert book.release("G-1", by="staff", reason="withdrawn").recorded
+        assert book.verify().ok
+    for statement in ("DELETE FROM entries", "TRUNCATE entries CASCADE", "DROP TRIGGER entries_no_delete ON entries",
+                      "ALTER TABLE entries DISABLE TRIGGER USER"):
+        with pytest.raises(sa.exc.DBAPIError, match="(?i)permission denied|must be owner"):
+            with raw(staff_url) as connection:
+                connection.exec_driver_sql(statement)
