@@ -36,7 +36,7 @@ FLOW = 100.0  # m3/d per project
 WRITER = textwrap.dedent("""
     import json, sys, time
     from zones import load_catalog
-    from regional_eia import project_from_data
+    from regional_eia import project_from_data, screen
     from regional_eia.ledger import open_ledger
 
     catalog_dir, target, me, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -46,6 +46,7 @@ WRITER = textwrap.dedent("""
         "location": {"crs": 4490, "lon": 118.82, "lat": 30.985},
         "wastewater": {"route": "indirect", "flow": "%s m3/d", "operating_days": 300,
                        "effluent": {"COD": "300 mg/L"}}}) for i in range(count)]
+    screen(projects[0], ledger.catalog)  # warm up (lazy imports, transformers) outside the timed part
     print("ready", flush=True)
     sys.stdin.readline()
     recorded = refused = 0

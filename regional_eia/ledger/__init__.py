@@ -34,9 +34,8 @@ from __future__ import annotations
 
 from .book import DEFAULT_RESERVATION_DAYS, LEDGER_NAME, Ledger, default_ledger_path, open_ledger
 from .exchange import FORMATS, format_for
-from .models import (MAX_AMOUNT, CapStatus, Entry, ExpiredReservation, Kind, LedgerStatus, Line, Pool, Recording,
-                     Verification, normalise_code)
-from .store import APPLICATION_ID, SCHEMA_VERSION, is_url
+from .models import (APPLICATION_ID, MAX_AMOUNT, SCHEMA_VERSION, CapStatus, Entry, ExpiredReservation, Kind,
+                     LedgerStatus, Line, Pool, Recording, Verification, is_url, normalise_code)
 
 __all__ = [
     "APPLICATION_ID",

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from zones.catalog import Catalog
 from zones.model import Cap
@@ -18,19 +18,20 @@ from ..project import Project
 from ..render import fmt
 from ..result import ScreeningResult
 from . import audit, exchange, policy
-from .balances import (Balances, ExcludingBook, Row, cap_statuses, cap_warning, catalogue_caps,
+from .balances import (Balances, Row, cap_statuses, cap_warning, catalogue_caps,
                        expired_reservations)
 from .chain import GENESIS
 from .models import (TOLERANCE, CapStatus, Entry, Kind, LedgerStatus, Line, Recording, Verification,
                      normalise_code)
-from .store import TRIGGERS, Store, Tx, batches_table, entries_table, now, open_store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a ledger is opened, not with the package
+    from .store import Store, Tx
 
 __all__ = ["Ledger", "open_ledger", "default_ledger_path", "DEFAULT_RESERVATION_DAYS", "LEDGER_NAME"]
 
 DEFAULT_RESERVATION_DAYS = 90
 LEDGER_NAME = "ledger.sqlite"
 DEMO_LEDGER_NAME = "demo-ledger.sqlite"
-_B, _E = batches_table.c, entries_table.c
 
 
 def default_ledger_path(catalog: str | Path | None = None) -> Path:
@@ -100,6 +101,8 @@ def open_ledger(target: str | Path, catalog: Catalog | None = None, *, create: b
     ...     ledger.backend, ledger.schema_version, ledger.created
     ('sqlite', 3, True)
     """
+    from .store import open_store
+
     store = open_store(target, catalog_name=catalog.name if catalog else None, create=create and not readonly,
                        readonly=readonly, timeout=timeout)
     ledger = Ledger(store, catalog, as_of=as_of)
@@ -362,7 +365,7 @@ class Ledger:
         by = self._who(by)
         self._need_catalog()
         with self._store.write() as tx:
-            balances = self._read_balances(tx, self._today())
+            balances = self._read_balances(tx, self._today(), tx.rows(project=project_id))
             held = balances.holdings(project_id)
             if park is not None:
                 held = {park: held[park]} if park in held else {}
@@ -374,11 +377,11 @@ class Ledger:
             if reduced is None:
                 releases = {p: policy.release_all(caps, balances.units) for p, caps in held.items()}
             else:
-                result = self._screen(reduced, ExcludingBook(balances, project_id), on)
+                result = self._screen(reduced, self._park_book(tx, self._today(), project_id), on)
                 refusals, releases = policy.release_reduced(result, held, balances.units)
                 if refusals:
                     return refusal(refusals=refusals, park=result.location.park, screening=result)
-            at = now()
+            at = _now()
             entries: list[Entry] = []
             for released_park, lines in releases.items():
                 if lines:
@@ -419,10 +422,10 @@ class Ledger:
             raise LedgerError(self.path, f"no park {park!r} in catalogue {catalog.name!r}; "
                                          f"its parks are {', '.join(catalog.parks)}")
         day = as_of or self._today()
-        with self._store.read() as tx:
-            balances = self._read_balances(tx, day)
-            count = tx.count("entries")
         parks = [park] if park else list(catalog.parks)
+        with self._store.read() as tx:
+            balances = self._read_balances(tx, day, tx.rows(parks=[park]) if park else None)
+            count = tx.count("entries")
         caps = cap_statuses(catalog, balances, parks)
         expired = expired_reservations(balances, parks)
         warnings = [cap_warning(c) for c in caps if c.over_threshold or c.remaining < -TOLERANCE]
@@ -445,18 +448,10 @@ class Ledger:
         ...     ledger.history(kind="commit")
         []
         """
-        filters = [
-            (_B.park, normalise_code(park) if park is not None else None),
-            (_B.project, normalise_code(project) if project is not None else None),
-            (_B.kind, kind), (_B.recorded_by, by), (_E.metric, metric),
-        ]
-        where = [column == value for column, value in filters if value is not None]
-        if since is not None:
-            where.append(_B.recorded_at >= since.isoformat())
-        if until is not None:
-            where.append(_B.recorded_at < (until + dt.timedelta(days=1)).isoformat())
         with self._store.read() as tx:
-            return tx.entries(where)
+            return tx.entries(park=normalise_code(park) if park is not None else None,
+                              project=normalise_code(project) if project is not None else None,
+                              kind=kind, by=by, metric=metric, since=since, until=until)
 
     def export_entries(self, target: IO[str], format: exchange.Format = "jsonl") -> int:
         """Write every entry to ``target`` as CSV or JSON lines; return how many.
@@ -563,7 +558,7 @@ class Ledger:
         warnings: list[str] = []
         version = store.version
         triggers = store.triggers(tx)
-        expected = TRIGGERS[store.backend] if version >= 3 else {
+        expected = store.expected_triggers if version >= 3 else {
             "batches_no_update", "batches_no_delete", "entries_no_update", "entries_no_delete"}
         if version >= 2:
             problems += audit.check_store(triggers, expected, integrity)
@@ -609,15 +604,15 @@ class Ledger:
     def _record_one(self, tx: Tx, kind: Kind, project: Project, *, by: str, expires: dt.date | None, reason: str,
                     override: bool, on: dt.date | None, today: dt.date) -> Recording:
         project_id = normalise_code(project.id)
-        balances = self._read_balances(tx, today)
+        balances = self._read_balances(tx, today, tx.rows(project=project_id))
         held = balances.holdings(project_id)
-        result = self._screen(project, ExcludingBook(balances, project_id), on)
+        result = self._screen(project, self._park_book(tx, today, project_id), on)
         park = result.location.park
         hard, soft = policy.refusals(kind, project_id, result, held, self.catalog)
         if hard or (soft and not override):
             return Recording(recorded=False, kind=kind, project=project_id, park=park, refusals=hard + soft,
-                             screening=result, caps=self._status_in(tx, [park] if park else [], balances))
-        at = now()
+                             screening=result, caps=self._status_in(tx, [park] if park else []))
+        at = _now()
         entries: list[Entry] = []
         why = "converted into the commitment" if kind == "commit" else "replaced by a new reservation"
         for held_park, caps in held.items():  # the project's own reservation, wherever it was
@@ -642,8 +637,15 @@ class Ledger:
             raise outcome
         return outcome
 
-    def _status_in(self, tx: Tx, parks: list[str], balances: Balances | None = None) -> list[CapStatus]:
-        return cap_statuses(self.catalog, balances or self._read_balances(tx, self._today()), parks)
+    def _status_in(self, tx: Tx, parks: list[str]) -> list[CapStatus]:
+        if not parks:
+            return []
+        return cap_statuses(self.catalog, self._read_balances(tx, self._today(), tx.rows(parks=parks)), parks)
+
+    def _park_book(self, tx: Tx, day: dt.date, project_id: str) -> _ParkBook:
+        """The ledger as a project's re-screening sees it: each park's entries read when the screening asks
+        for that park, without the project's own."""
+        return _ParkBook(lambda park: self._read_balances(tx, day, tx.rows(parks=[park])), project_id)
 
     def _balances(self) -> Balances:
         """A snapshot for reads, cached until this or another connection writes."""
@@ -679,8 +681,24 @@ class Ledger:
         return self.catalog
 
 
+class _ParkBook:
+    """A capacity book over one park's balances at a time, loaded on first use, excluding one project."""
+
+    def __init__(self, load, exclude: str):
+        self._load, self._exclude, self._parks = load, exclude, {}
+
+    def position(self, park_id: str, cap: Cap) -> Position:
+        if park_id not in self._parks:
+            self._parks[park_id] = self._load(park_id)
+        return self._parks[park_id].position(park_id, cap, exclude=self._exclude)
+
+
 class _Refused(Exception):
     """Raised inside a write transaction to roll back an action of which one part was refused."""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _json(result: ScreeningResult | None) -> str | None:

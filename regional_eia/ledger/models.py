@@ -14,7 +14,7 @@ from standards.units import UNITS
 
 from ..result import ScreeningResult
 
-__all__ = ["Kind", "Pool", "CapKey", "MAX_AMOUNT", "TOLERANCE", "normalise_code", "check_amount", "Line", "Entry",
+__all__ = ["Kind", "Pool", "CapKey", "MAX_AMOUNT", "APPLICATION_ID", "APPLICATION", "SCHEMA_VERSION", "is_url", "TOLERANCE", "normalise_code", "check_amount", "Line", "Entry",
            "CapStatus", "ExpiredReservation", "LedgerStatus", "Recording", "Verification"]
 
 Kind = Literal["commit", "reserve", "release"]
@@ -25,7 +25,21 @@ CapKey = tuple[str, str, str]  # park, metric, basis
 # about 1e8 m3/d), and a billion entries of it still sum to a finite, exact-enough float. An amount
 # above it is a mistake (1e308, or a flow of 1e309 read as infinity), never a quantity.
 MAX_AMOUNT = 1e15
+APPLICATION_ID = 0x52454941  # "REIA": SQLite's PRAGMA application_id of a ledger file
+APPLICATION = "regional-eia ledger"  # PostgreSQL: meta.application of a ledger database
+SCHEMA_VERSION = 3
 TOLERANCE = 1e-9
+
+
+def is_url(target: object) -> bool:
+    """Whether ``--ledger`` names a database server (a URL) rather than a file.
+
+    Examples
+    --------
+    >>> is_url("postgresql://office@db.example/ledger"), is_url("park/ledger.sqlite")
+    (True, False)
+    """
+    return isinstance(target, str) and "://" in target
 
 
 def normalise_code(text: str) -> str:

@@ -38,7 +38,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,14 +52,11 @@ from sqlalchemy.pool import NullPool
 from ..errors import LedgerError
 from .balances import Row
 from .chain import GENESIS, chain
-from .models import Entry, Line
+from .models import APPLICATION, APPLICATION_ID, SCHEMA_VERSION, Entry, Line, is_url
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "APPLICATION", "Store", "SQLiteStore", "PostgresStore",
            "open_store", "is_url", "TRIGGERS"]
 
-APPLICATION_ID = 0x52454941  # "REIA"
-APPLICATION = "regional-eia ledger"
-SCHEMA_VERSION = 3
 
 _metadata = sa.MetaData()
 meta_table = sa.Table("meta", _metadata, sa.Column("key", sa.Text, primary_key=True),
@@ -243,17 +242,6 @@ def _postgres_statements(script: str) -> list[str]:
     return statements
 
 
-def is_url(target: str | Path) -> bool:
-    """Whether ``--ledger`` names a database server (a URL) rather than a file.
-
-    Examples
-    --------
-    >>> is_url("postgresql://office@db.example/ledger"), is_url("park/ledger.sqlite")
-    (True, False)
-    """
-    return isinstance(target, str) and "://" in target
-
-
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
@@ -274,6 +262,11 @@ class Store:
 
     def __init__(self, connection: Connection):
         self.connection = connection
+
+    @property
+    def expected_triggers(self) -> set[str]:
+        """The append-only triggers a schema 3 ledger of this backend has."""
+        return TRIGGERS[self.backend]
 
     # transactions
 
@@ -366,23 +359,40 @@ class Tx:
     def meta(self) -> dict[str, str]:
         return dict(self.c.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
 
-    def rows(self) -> list[Row]:
+    def rows(self, parks: list[str] | None = None, project: str | None = None) -> list[Row]:
+        """What balances need of every entry, oldest first; only those of ``parks`` or of ``project`` when
+        either is given (a write reads the park it records in and the project's own holdings, not the
+        whole ledger)."""
         query = (sa.select(_E.batch, _B.kind, _B.project, _B.park, _B.expires, _E.metric, _E.basis, _E.unit,
                            _E.amount, _E.pool)
                  .select_from(entries_table.join(batches_table, _E.batch == _B.seq)).order_by(_E.seq))
-        return [Row(*row) for row in self.c.execute(query)]
+        conditions = ([_B.park.in_(parks)] if parks is not None else []) + (
+            [_B.project == project] if project is not None else [])
+        if conditions:
+            query = query.where(sa.or_(*conditions))
+        return [Row(*row) for row in self.c.execute(query).all()]
 
-    def entries(self, where: list | None = None) -> list[Entry]:
-        """Entries, oldest first, as stored (not re-validated: reading never fails on an odd stored value)."""
+    def entries(self, *, park: str | None = None, project: str | None = None, kind: str | None = None,
+                by: str | None = None, metric: str | None = None, since: dt.date | None = None,
+                until: dt.date | None = None) -> list[Entry]:
+        """Entries, oldest first, as stored (not re-validated: reading never fails on an odd stored value),
+        filtered by park, project, kind, recorder, metric and UTC date range."""
+        where = [column == value for column, value in ((_B.park, park), (_B.project, project), (_B.kind, kind),
+                                                        (_B.recorded_by, by), (_E.metric, metric))
+                 if value is not None]
+        if since is not None:
+            where.append(_B.recorded_at >= since.isoformat())
+        if until is not None:
+            where.append(_B.recorded_at < (until + dt.timedelta(days=1)).isoformat())
         overrode = _B.overrode if self.store.version >= 2 else sa.literal("[]")
         digest = _E.hash if self.store.version >= 3 else sa.null()
         query = (sa.select(_E.seq, _B.id, _B.kind, _B.project, _B.park, _E.metric, _E.basis, _E.unit, _E.amount,
                            _E.pool, _B.recorded_by, _B.recorded_at, _B.reason, _B.expires, _B.override, overrode,
                            _B.screening, digest)
                  .select_from(entries_table.join(batches_table, _E.batch == _B.seq)).order_by(_E.seq))
-        for clause in where or []:
+        for clause in where:
             query = query.where(clause)
-        return [_entry_from_row(row) for row in self.c.execute(query)]
+        return [_entry_from_row(row) for row in self.c.execute(query).all()]
 
     def batch_summaries(self) -> list[tuple]:
         """(seq, id, kind, project, park, expires, declared lines, screening, override, entries) per batch."""
@@ -483,7 +493,7 @@ class SQLiteStore(Store):
         self.path = path
         self.name = str(path)
         self.readonly = readonly
-        self._writing = False
+        self.timeout = timeout
         uri = path.resolve().as_uri() + ("?mode=ro" + ("&immutable=1" if immutable else "") if readonly else "")
 
         def connect() -> sqlite3.Connection:
@@ -506,7 +516,8 @@ class SQLiteStore(Store):
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
     def _on_begin(self, connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if self._writing else "BEGIN")
+        if not connection.connection.dbapi_connection.in_transaction:  # a write has begun it already
+            connection.exec_driver_sql("BEGIN")
 
     @property
     def dbapi_connection(self) -> sqlite3.Connection:
@@ -514,15 +525,27 @@ class SQLiteStore(Store):
         return self.connection.connection.dbapi_connection
 
     def _begin_read(self) -> None:
-        self._writing = False
         self.connection.begin()
 
     def _begin_write(self) -> None:
-        self._writing = True
+        """Take SQLite's write lock (``BEGIN IMMEDIATE``), waiting for another writer's commit by polling
+        every few milliseconds: SQLite's own busy handler sleeps up to 100 ms between tries, which leaves
+        the lock idle while writers queue."""
+        raw = self.dbapi_connection
+        deadline = time.monotonic() + self.timeout
+        raw.execute("PRAGMA busy_timeout = 0")
         try:
-            self.connection.begin()
+            while True:
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.001 + random.random() * 0.002)
         finally:
-            self._writing = False
+            raw.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        self.connection.begin()
 
     def readonly_error(self) -> LedgerError:
         return LedgerError(self.path, f"the ledger's folder {self.path.parent} (or the file) is read-only: it can be "
