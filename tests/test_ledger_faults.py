@@ -319,8 +319,8 @@ def _sheet(tmp_path: Path, flows: dict[str, float]) -> Path:
     sheet = tmp_path / "projects.csv"
     with sheet.open("w", encoding="gbk", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["项目编号", "项目名称", "行业代码", "经度", "纬度", "坐标系", "排放去向", "废水量_m3d",
-                         "年运行天数", "COD_mg_L"])
+        writer.writerow(["项目编号", "项目名称", "行业代码", "经度", "纬度", "坐标系", "排放去向", "废水量(m3/d)",
+                         "年运行天数", "COD(mg/L)"])
         for pid, flow in flows.items():
             writer.writerow([pid, f"项目 {pid}", "C3484", "118.82", "30.985", "4490", "间接排放", flow, 300, 300])
     return sheet
