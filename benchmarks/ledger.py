@@ -89,7 +89,7 @@ def run(target: str, catalog_dir: Path, writers: int, attempts: int, work: Path)
     from zones import load_catalog
 
     catalog = load_catalog(catalog_dir)
-    open_ledger(target, catalog).close()
+    open_ledger(target, catalog, create=True).close()
     script = work / "writer.py"
     script.write_text(WRITER)
     shares = [attempts // writers + (1 if w < attempts % writers else 0) for w in range(writers)]

@@ -34,7 +34,7 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def ledger(target, catalog):
-    with open_ledger(target, catalog) as opened:
+    with open_ledger(target, catalog, create=True) as opened:
         yield opened
 
 
@@ -226,7 +226,7 @@ def test_an_export_imported_into_an_empty_ledger_reproduces_it_exactly(busy_ledg
     count = busy_ledger.export_entries(first, format)
     assert count == len(busy_ledger.history()) == 21
     copy = new_target("copy")
-    with open_ledger(copy, catalog) as imported:
+    with open_ledger(copy, catalog, create=True) as imported:
         assert imported.import_entries(io.StringIO(first.getvalue()), format) == count
         second = io.StringIO()
         imported.export_entries(second, format)
@@ -238,11 +238,11 @@ def test_an_export_imported_into_an_empty_ledger_reproduces_it_exactly(busy_ledg
 
 @pytest.mark.parametrize("format", ["jsonl", "csv"])
 def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path, catalog, pg_cluster, format):
-    busy_ledger = fill(open_ledger(tmp_path / "home.sqlite", catalog))
+    busy_ledger = fill(open_ledger(tmp_path / "home.sqlite", catalog, create=True))
     exported = io.StringIO()
     busy_ledger.export_entries(exported, format)
     server = pg_cluster.new_database()
-    with open_ledger(server, catalog) as on_server:
+    with open_ledger(server, catalog, create=True) as on_server:
         assert on_server.backend == "postgresql"
         on_server.import_entries(io.StringIO(exported.getvalue()), format)
         assert on_server.history() == busy_ledger.history()
@@ -252,7 +252,7 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path, catalog, pg_clus
         on_server.export_entries(back, format)
     assert back.getvalue() == exported.getvalue()
     home = tmp_path / "back.sqlite"
-    with open_ledger(home, catalog) as again:
+    with open_ledger(home, catalog, create=True) as again:
         again.import_entries(io.StringIO(back.getvalue()), format)
         assert again.verify().ok
     assert rows(home) == rows(busy_ledger.path)
@@ -266,7 +266,7 @@ def test_import_needs_an_empty_ledger_and_a_valid_export(busy_ledger, new_target
     with pytest.raises(LedgerError, match="needs an empty ledger"):
         busy_ledger.import_entries(io.StringIO(export.getvalue()), "jsonl")
     lines = export.getvalue().splitlines()
-    with open_ledger(new_target("bad"), catalog) as fresh:
+    with open_ledger(new_target("bad"), catalog, create=True) as fresh:
         negative = list(lines)
         negative[4] = negative[4].replace('"amount":', '"amount":-')
         with pytest.raises(LedgerError, match="entry on line 5: amount"):
@@ -331,7 +331,7 @@ def test_xuancheng_dyeing_phases_2_3_fit_only_once_wastewater_falls_by_what_the_
         return dyeing.model_copy(update={"wastewater": ww.model_copy(update={"flow": ww.flow.model_copy(
             update={"value": flow})})})
 
-    with open_ledger(tmp_path / "xc.sqlite", demo) as ledger:
+    with open_ledger(tmp_path / "xc.sqlite", demo, create=True) as ledger:
         refused = ledger.commit(dyeing, by="t")
         assert not refused.recorded and "reduce by 1,800 m3/d" in refused.refusals[0]
         assert "reuse 60.0%" in refused.refusals[0]
@@ -450,7 +450,7 @@ def _other_sqlite(path: Path) -> None:
 
 
 def _corrupted_ledger(path: Path, catalog) -> None:
-    with open_ledger(path, catalog) as ledger:
+    with open_ledger(path, catalog, create=True) as ledger:
         for i in range(3):
             ledger.commit(project(f"C-{i}", 100), by="t")
     data = bytearray(path.read_bytes())
@@ -459,7 +459,7 @@ def _corrupted_ledger(path: Path, catalog) -> None:
 
 
 def _newer_ledger(path: Path, catalog) -> None:
-    open_ledger(path, catalog).close()
+    open_ledger(path, catalog, create=True).close()
     with sqlite3.connect(path) as connection:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     connection.close()
@@ -526,7 +526,7 @@ def _as_old_schema(current: Path, old: Path, version: int, extra_entries=()) -> 
 def test_an_older_ledger_is_migrated_in_place_after_a_backup_and_gets_the_chain_a_new_one_has(tmp_path, catalog,
                                                                                              version):
     current = tmp_path / "current.sqlite"
-    with open_ledger(current, catalog) as ledger:
+    with open_ledger(current, catalog, create=True) as ledger:
         ledger.reserve(project("M1", 300), by="t")
         ledger.commit(project("M2", 200), by="t")
     old = tmp_path / "old.sqlite"
@@ -555,7 +555,7 @@ def test_an_older_ledger_is_migrated_in_place_after_a_backup_and_gets_the_chain_
 
 def test_an_older_ledger_holding_an_infinite_amount_is_not_migrated_and_says_how_to_recover(tmp_path, catalog):
     current = tmp_path / "current.sqlite"
-    with open_ledger(current, catalog) as ledger:
+    with open_ledger(current, catalog, create=True) as ledger:
         ledger.commit(project("M1", 300), by="t")
     old = tmp_path / "old.sqlite"
     _as_old_schema(current, old, 2, extra_entries=[(4, 1, "wastewater", "final_discharge", "m3/d", float("inf"),
@@ -566,3 +566,37 @@ def test_an_older_ledger_holding_an_infinite_amount_is_not_migrated_and_says_how
     assert rows(old) == before and not list(tmp_path.glob("old.sqlite.*.bak"))
     with open_ledger(old, catalog, readonly=True) as reading:  # still readable, and verify names the entry
         assert any("entry 4" in p and "finite" in p for p in reading.verify().problems)
+
+
+# --- property: any sequence of actions leaves a ledger that verifies and round-trips -----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ACTIONS = st.lists(st.tuples(st.sampled_from(["reserve", "commit", "release", "reduce"]),
+                             st.sampled_from(["H-1", "H-2", "H-3"]),
+                             st.integers(min_value=1, max_value=1500)), min_size=1, max_size=6)
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_any_sequence_of_actions_never_overspends_verifies_and_round_trips(tmp_path_factory, catalog, actions):
+    folder = tmp_path_factory.mktemp("prop")
+    with open_ledger(folder / "l.sqlite", catalog, create=True) as book:
+        for kind, pid, flow in actions:
+            if kind == "reserve":
+                book.reserve(project(pid, flow), by="p")
+            elif kind == "commit":
+                book.commit(project(pid, flow), by="p")
+            elif kind == "release":
+                book.release(pid, by="p", reason="withdrawn")
+            else:
+                book.release(pid, by="p", reason="reduced", reduced=project(pid, flow))
+            assert wastewater(book.status()).remaining >= -1e-9  # no override: never overspent
+        report = book.verify()
+        assert report.ok, report.problems
+        export = io.StringIO()
+        book.export_entries(export, "csv")
+        with open_ledger(folder / "copy.sqlite", catalog, create=True) as copy:
+            copy.import_entries(io.StringIO(export.getvalue()), "csv")
+            assert copy.history() == book.history() and copy.verify().head == report.head

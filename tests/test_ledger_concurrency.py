@@ -51,7 +51,7 @@ FLOWS = [500, 700, 250, 2000, 333, 285]
 
 
 def test_eight_processes_racing_onto_a_cap_never_commit_more_than_fit(tmp_path, catalog_dir, catalog, target):
-    open_ledger(target, catalog).close()
+    open_ledger(target, catalog, create=True).close()
     worker = tmp_path / "racer.py"
     worker.write_text(RACER)
     processes = [subprocess.Popen([sys.executable, str(worker), str(catalog_dir), str(target), str(i)],
@@ -154,7 +154,7 @@ MODES = {"sqlite": ["row", "instruction", "statement", "time", "row", "instructi
 
 def test_a_writer_killed_mid_write_leaves_the_ledger_before_or_after_that_write(tmp_path, catalog_dir, catalog,
                                                                                  target, backend):
-    open_ledger(target, catalog).close()
+    open_ledger(target, catalog, create=True).close()
     writer = tmp_path / "writer.py"
     writer.write_text(KILLED_WRITER)
     rng = random.Random(20240604)

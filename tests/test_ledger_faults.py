@@ -97,7 +97,7 @@ def test_3_a_ledger_in_a_read_only_folder_reads_and_a_write_says_the_folder_is_r
     folder = tmp_path / "office"
     folder.mkdir()
     ledger = folder / "ledger.sqlite"
-    with open_ledger(ledger, catalog) as book:
+    with open_ledger(ledger, catalog, create=True) as book:
         assert book.commit(project("RO-1", 100), by="x").recorded
     folder.chmod(0o555)
     try:
@@ -124,7 +124,7 @@ def test_3_a_ledger_in_a_read_only_folder_reads_and_a_write_says_the_folder_is_r
 
 @pytest.fixture
 def exported(target, catalog):
-    with open_ledger(target, catalog) as book:
+    with open_ledger(target, catalog, create=True) as book:
         book.reserve(project("导入-1", 300), by="王丽", reason="预审 初审")
         book.commit(project("导入-2", 200), by="赵敏", reason="批复 宣环审〔2027〕14号")
         jsonl, csv_text = io.StringIO(), io.StringIO()
@@ -231,7 +231,7 @@ def test_7_an_infinite_or_absurd_demand_cannot_be_recorded_even_with_override(le
 
 @pytest.fixture
 def ledger_on(target, catalog):
-    with open_ledger(target, catalog) as opened:
+    with open_ledger(target, catalog, create=True) as opened:
         yield opened
 
 
@@ -284,7 +284,7 @@ def test_8_with_the_triggers_dropped_no_deletion_or_edit_passes_verify(cli, ledg
 
 def test_8_a_disabled_trigger_is_a_problem_too(pg_cluster, catalog):
     target = pg_cluster.new_database()  # PostgreSQL's ALTER TABLE ... DISABLE TRIGGER
-    with open_ledger(target, catalog) as book:
+    with open_ledger(target, catalog, create=True) as book:
         with raw(target) as connection:
             connection.exec_driver_sql("ALTER TABLE entries DISABLE TRIGGER entries_no_delete")
         assert any("entries_no_delete are disabled" in p for p in book.verify().problems)
@@ -296,7 +296,7 @@ def test_8_a_disabled_trigger_is_a_problem_too(pg_cluster, catalog):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_backend_ledger(request, tmp_path, catalog):
     target = tmp_path / "l.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_cluster").new_database()
-    with open_ledger(target, catalog) as opened:
+    with open_ledger(target, catalog, create=True) as opened:
         yield opened
 
 
@@ -376,7 +376,7 @@ def test_the_readme_grants_let_staff_record_and_verify_but_not_edit(pg_cluster, 
     import uuid
 
     owner_url = pg_cluster.new_database()
-    with open_ledger(owner_url, catalog) as book:  # `ledger init` as the owner
+    with open_ledger(owner_url, catalog, create=True) as book:  # `ledger init` as the owner
         assert book.created
     staff = "staff_" + uuid.uuid4().hex[:8]
     with raw(owner_url) as connection:

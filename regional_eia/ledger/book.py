@@ -54,7 +54,7 @@ def default_ledger_path(catalog: str | Path | None = None) -> Path:
     return folder / LEDGER_NAME
 
 
-def open_ledger(target: str | Path, catalog: Catalog | None = None, *, create: bool = True, readonly: bool = False,
+def open_ledger(target: str | Path, catalog: Catalog | None = None, *, create: bool = False, readonly: bool = False,
                 as_of: dt.date | None = None, timeout: float = 30.0) -> Ledger:
     """Open a capacity ledger: an SQLite file, or a PostgreSQL database.
 
@@ -69,9 +69,9 @@ def open_ledger(target: str | Path, catalog: Catalog | None = None, *, create: b
         remaining capacity, not to read history or export. A ledger remembers its catalogue's name and
         refuses another's.
     create
-        Create the ledger when there is none (a missing file, an empty database). ``False``: it must
-        exist (what every write but ``ledger init`` and ``ledger import`` wants, so that a mistyped path
-        cannot start a second ledger).
+        Create the ledger when there is none (a missing file, an empty database), as ``ledger init``
+        and ``ledger import`` do. By default it must exist, so that a mistyped path or URL is an error
+        and never starts a second, empty ledger whose caps look untouched.
     readonly
         Only read: never write, migrate or create. A ledger that cannot be written (a read-only folder)
         is opened read-only anyway, and a write then says so.
@@ -97,7 +97,7 @@ def open_ledger(target: str | Path, catalog: Catalog | None = None, *, create: b
     >>> import tempfile
     >>> from zones import load_catalog
     >>> folder = tempfile.mkdtemp()
-    >>> with open_ledger(f"{folder}/ledger.sqlite", load_catalog()) as ledger:
+    >>> with open_ledger(f"{folder}/ledger.sqlite", load_catalog(), create=True) as ledger:
     ...     ledger.backend, ledger.schema_version, ledger.created
     ('sqlite', 3, True)
     """
@@ -185,7 +185,7 @@ class Ledger:
         >>> from zones import load_catalog
         >>> catalog = load_catalog()
         >>> cap = catalog.park("xuancheng-hitech").caps[0]
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", catalog) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", catalog, create=True) as ledger:
         ...     ledger.position("xuancheng-hitech", cap).committed
         18200.0
         """
@@ -228,7 +228,7 @@ class Ledger:
         >>> import tempfile
         >>> from regional_eia import load_project
         >>> from zones import load_catalog
-        >>> ledger = open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog())
+        >>> ledger = open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True)
         >>> rec = ledger.reserve(load_project("examples/langxi-equipment.yaml"), by="doctest")
         >>> rec.recorded, rec.park
         (True, 'langxi-edz')
@@ -254,7 +254,7 @@ class Ledger:
         >>> import tempfile
         >>> from regional_eia import load_project
         >>> from zones import load_catalog
-        >>> ledger = open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog())
+        >>> ledger = open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True)
         >>> rec = ledger.commit(load_project("examples/xuancheng-dyeing-phase2-3.yaml"), by="doctest")
         >>> rec.recorded
         False
@@ -278,7 +278,7 @@ class Ledger:
         >>> import tempfile
         >>> from regional_eia import load_project
         >>> from zones import load_catalog
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog()) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True) as ledger:
         ...     both = [load_project("examples/langxi-equipment.yaml"),
         ...             load_project("examples/xuancheng-dyeing-phase2-3.yaml")]
         ...     [r.recorded for r in ledger.record_many("commit", both, by="doctest")], ledger.history()
@@ -347,7 +347,7 @@ class Ledger:
         >>> import tempfile
         >>> from regional_eia import load_project
         >>> from zones import load_catalog
-        >>> ledger = open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog())
+        >>> ledger = open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True)
         >>> project = load_project("examples/langxi-equipment.yaml")
         >>> ledger.commit(project, by="doctest").recorded
         True
@@ -411,7 +411,7 @@ class Ledger:
         --------
         >>> import tempfile
         >>> from zones import load_catalog
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog()) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True) as ledger:
         ...     status = ledger.status(park="xuancheng-hitech")
         >>> status.caps[0].metric, status.caps[0].remaining, status.caps[0].over_threshold
         ('wastewater', 1200.0, True)
@@ -444,7 +444,7 @@ class Ledger:
         --------
         >>> import tempfile
         >>> from zones import load_catalog
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog()) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True) as ledger:
         ...     ledger.history(kind="commit")
         []
         """
@@ -464,7 +464,7 @@ class Ledger:
         --------
         >>> import io, tempfile
         >>> from zones import load_catalog
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog()) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True) as ledger:
         ...     ledger.export_entries(io.StringIO(), "csv")
         0
         """
@@ -484,7 +484,7 @@ class Ledger:
         --------
         >>> import io, tempfile
         >>> from zones import load_catalog
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog()) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True) as ledger:
         ...     ledger.import_entries(io.StringIO(""), "jsonl")
         0
         """
@@ -533,7 +533,7 @@ class Ledger:
         --------
         >>> import tempfile
         >>> from zones import load_catalog
-        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog()) as ledger:
+        >>> with open_ledger(f"{tempfile.mkdtemp()}/l.sqlite", load_catalog(), create=True) as ledger:
         ...     report = ledger.verify()
         >>> report.ok, report.head == "0" * 64
         (True, True)
