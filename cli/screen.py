@@ -41,7 +41,7 @@ def screen_command(
     from .ledger import open_book
 
     loaded = load_catalog(catalog)
-    book = open_book(ledger, catalog, loaded, create=False) if ledger else None
+    book = open_book(ledger, catalog, loaded, readonly=True) if ledger else None
     try:
         if what_if:
             result = _screen_what_if(load_project(project), loaded, book, day(on), format)
