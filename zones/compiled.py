@@ -29,6 +29,7 @@ checked again, so they never go stale here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -325,35 +326,38 @@ def write_compiled(catalog, path: Path, root: Path | Traversable, yaml_path: Pat
     """Write ``catalog`` (loaded from ``yaml_path``) in compiled form to ``path``, atomically."""
     table = catalog.table
     arrays: dict[str, np.ndarray] = {}
-    strings: dict[str, list] = {}
     arrays["metric_epsg"] = np.asarray(table.metric_epsg, dtype=np.int64)
     arrays["reach_m"] = np.asarray(table.reach_m, dtype=np.float64)
     arrays["wgs84_bounds"] = np.asarray(table.wgs84_bounds, dtype=np.float64)
-    strings["zone_id"] = table.zone_id.tolist()
-    strings["kind"] = table.kind.tolist()
-    strings["source"], arrays["source_index"] = _interned(table.source.tolist())
+    zone_ids = table.zone_id.tolist()
+    _put_text(arrays, "zone_id", zone_ids)
+    _put_vocabulary(arrays, "kind", table.kind.tolist())
+    _put_vocabulary(arrays, "source", table.source.tolist())
     _put_geometries(arrays, "metric", table.metric_geometry)
     _put_geometries(arrays, "wgs84", table.wgs84)
 
-    names = list(catalog.names.items())
-    strings["names_id"] = [k for k, _ in names]
-    strings["names"] = [v for _, v in names]
-    units = list(catalog.control_units.items())
-    strings["unit_id"] = [k for k, _ in units]
-    strings["unit_code"] = [u.code for _, u in units]
-    strings["unit_class"] = [u.unit_class for _, u in units]
-    accesses, arrays["unit_access"] = _interned([u.access for _, u in units])
-    documents = {
-        "spec": catalog.spec.model_dump(mode="json", by_alias=True),
-        "unit_access": [a.model_dump(mode="json", by_alias=True) for a in accesses],
-    }
+    position = table.positions
+    names = catalog.names
+    if list(names) == zone_ids:
+        _put_text(arrays, "names", list(names.values()))
+    else:
+        _put_keys(arrays, "names", list(names), position)
+        _put_text(arrays, "names", list(names.values()))
+    units = catalog.control_units
+    _put_keys(arrays, "control_units", list(units), position)
+    _put_text(arrays, "unit_code", [u.code for u in units.values()])
+    _put_vocabulary(arrays, "unit_class", [u.unit_class for u in units.values()])
+    accesses, arrays["unit_access"] = _interned([u.access for u in units.values()])
+    documents = {"unit_access": [a.model_dump(mode="json", by_alias=True) for a in accesses]}
     for attr in ("protected", "receptors"):
-        entries = list(getattr(catalog, attr).items())
-        strings[f"{attr}_id"] = [k for k, _ in entries]
-        values, arrays[f"{attr}_index"] = _interned([v for _, v in entries])
+        entries = getattr(catalog, attr)
+        _put_keys(arrays, attr, list(entries), position)
+        values, arrays[f"{attr}.value"] = _interned(list(entries.values()))
         documents[attr] = [v.model_dump(mode="json", by_alias=True) for v in values]
     documents["warnings"] = list(catalog.warnings)
     documents["standards"] = _own_standards(catalog)
+    arrays["spec"] = np.frombuffer(catalog.spec.model_dump_json(by_alias=True, exclude_defaults=True).encode(),
+                                   dtype=np.uint8)
 
     names_read = _source_names(catalog.spec)
     meta = {
@@ -367,7 +371,6 @@ def write_compiled(catalog, path: Path, root: Path | Traversable, yaml_path: Pat
         "rows": len(table),
     }
     arrays["meta"] = _blob(meta)
-    arrays["strings"] = _blob(strings)
     arrays["documents"] = _blob(documents)
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -407,6 +410,43 @@ def _read_own_standards(document: dict | None):
 
 def _blob(value: Any) -> np.ndarray:
     return np.frombuffer(json.dumps(value, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _put_text(arrays: dict[str, np.ndarray], key: str, values: list[str]) -> None:
+    """Strings as a numpy unicode array (read back without parsing), or as JSON where one ends in NUL,
+    which numpy's fixed-width strings would drop."""
+    if all(isinstance(v, str) and not v.endswith("\x00") for v in values):
+        arrays[f"{key}.text"] = np.array(values, dtype=str) if values else np.zeros(0, dtype="<U1")
+    else:
+        arrays[f"{key}.json"] = _blob(values)
+
+
+def _get_text(archive, key: str) -> list[str]:
+    if f"{key}.text" in archive.files:
+        return archive[f"{key}.text"].tolist()
+    return _json(archive, f"{key}.json")
+
+
+def _put_vocabulary(arrays: dict[str, np.ndarray], key: str, values: list[str]) -> None:
+    """Few distinct strings: the distinct ones and an index per value."""
+    distinct, arrays[f"{key}.index"] = _interned(values)
+    arrays[f"{key}.values"] = _blob(distinct)
+
+
+def _get_vocabulary(archive, key: str) -> np.ndarray:
+    return _objects(_json(archive, f"{key}.values"))[archive[f"{key}.index"]]
+
+
+def _put_keys(arrays: dict[str, np.ndarray], key: str, keys: list[str], position: dict[str, int]) -> None:
+    """A mapping's keys (zone ids, in the mapping's order) as rows of the zone table."""
+    arrays[f"{key}.rows"] = np.array([position[k] for k in keys], dtype=np.int64)
+
+
+def _get_keys(archive, key: str, zone_ids: np.ndarray) -> list[str]:
+    rows = archive[f"{key}.rows"]
+    if rows.size and (rows.min() < 0 or rows.max() >= len(zone_ids)):
+        raise _Unreadable(f"{key}: rows out of range")
+    return zone_ids[rows].tolist()
 
 
 def _interned(values: list) -> tuple[list, np.ndarray]:
@@ -522,40 +562,41 @@ def read_compiled(path: Path, root: Path | Traversable, source: str, meta: dict 
     from pydantic import ValidationError
 
     from .catalog import Catalog, ZoneTable, _check_references, _spatial_groups, catalog_standards
-    from .model import AccessList, CatalogSpec, ControlUnitSpec, ProtectedSpec, ReceptorSpec
+    from .model import AccessList, CatalogSpec, ProtectedSpec, ReceptorSpec
 
     try:
         with _open_archive(path) as archive:
             meta = meta or _json(archive, "meta")
             n = int(meta["rows"])
-            strings = _json(archive, "strings")
             documents = _json(archive, "documents")
+            spec = CatalogSpec.model_validate_json(archive["spec"].tobytes())
+            zone_ids = _objects(_get_text(archive, "zone_id"))
             table = ZoneTable(
-                zone_id=_objects(strings["zone_id"]),
-                kind=_objects(strings["kind"]),
+                zone_id=zone_ids,
+                kind=_get_vocabulary(archive, "kind"),
                 metric_epsg=archive["metric_epsg"],
                 metric_geometry=_Geometries(archive, "metric", n)(),
-                source=_objects(strings["source"])[archive["source_index"]],
+                source=_get_vocabulary(archive, "source"),
                 reach_m=archive["reach_m"],
                 wgs84_bounds=archive["wgs84_bounds"],
                 _wgs84_loader=_Geometries(archive, "wgs84", n),
             )
-            unit_access = archive["unit_access"]
-            protected_index = archive["protected_index"]
-            receptors_index = archive["receptors_index"]
-        for name in ("zone_id", "kind", "metric_epsg", "metric_geometry", "source", "reach_m", "wgs84_bounds"):
-            if len(getattr(table, name)) != n:
-                raise _Unreadable(f"{name} has {len(getattr(table, name))} rows, not {n}")
-        spec = CatalogSpec.model_validate(documents["spec"])
-        accesses = [AccessList.model_validate(a) for a in documents["unit_access"]]
-        units = {zone_id: ControlUnitSpec.model_validate({"code": code, "class": cls, "access": accesses[a]})
-                 for zone_id, code, cls, a in zip(strings["unit_id"], strings["unit_code"], strings["unit_class"],
-                                                  unit_access.tolist())}
-        protected_values = [ProtectedSpec.model_validate(v) for v in documents["protected"]]
-        protected = {z: protected_values[i] for z, i in zip(strings["protected_id"], protected_index.tolist())}
-        receptor_values = [ReceptorSpec.model_validate(v) for v in documents["receptors"]]
-        receptors = {z: receptor_values[i] for z, i in zip(strings["receptors_id"], receptors_index.tolist())}
-        names = dict(zip(strings["names_id"], strings["names"]))
+            for name in ("zone_id", "kind", "metric_epsg", "metric_geometry", "source", "reach_m", "wgs84_bounds"):
+                if len(getattr(table, name)) != n:
+                    raise _Unreadable(f"{name} has {len(getattr(table, name))} rows, not {n}")
+            names_keys = _get_keys(archive, "names", zone_ids) if "names.rows" in archive.files else zone_ids.tolist()
+            names = dict(zip(names_keys, _get_text(archive, "names"), strict=True))
+            accesses = [AccessList.model_validate(a) for a in documents["unit_access"]]
+            units = dict(zip(_get_keys(archive, "control_units", zone_ids), _units_adapter().validate_python([
+                {"code": code, "class": cls, "access": accesses[a]}
+                for code, cls, a in zip(_get_text(archive, "unit_code"), _get_vocabulary(archive, "unit_class"),
+                                        archive["unit_access"].tolist(), strict=True)]), strict=True))
+            protected_values = [ProtectedSpec.model_validate(v) for v in documents["protected"]]
+            protected = dict(zip(_get_keys(archive, "protected", zone_ids),
+                                 [protected_values[i] for i in archive["protected.value"].tolist()], strict=True))
+            receptor_values = [ReceptorSpec.model_validate(v) for v in documents["receptors"]]
+            receptors = dict(zip(_get_keys(archive, "receptors", zone_ids),
+                                 [receptor_values[i] for i in archive["receptors.value"].tolist()], strict=True))
         own_standards = _read_own_standards(documents["standards"])
     except (KeyError, IndexError, TypeError, ValueError, ValidationError) as exc:
         raise _Unreadable(f"{type(exc).__name__}: {exc}") from exc
@@ -567,6 +608,15 @@ def read_compiled(path: Path, root: Path | Traversable, source: str, meta: dict 
     )
     _check_references(catalog)
     return catalog
+
+
+@functools.cache
+def _units_adapter():
+    from pydantic import TypeAdapter
+
+    from .model import ControlUnitSpec
+
+    return TypeAdapter(list[ControlUnitSpec])
 
 
 def _objects(values: list) -> np.ndarray:
