@@ -118,3 +118,30 @@ def project_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+# --- PostgreSQL (tests/pgcluster.py): a real server for the ledger's and the service's PostgreSQL halves ---
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A running PostgreSQL server for the session (CI's, or a throw-away one); skipped, saying why, if none."""
+    from pgcluster import Cluster, Unavailable
+
+    try:
+        cluster = Cluster.start()
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL half skipped: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster) -> str:
+    """The admin URL of the session's PostgreSQL server (``postgresql://postgres@127.0.0.1:PORT/postgres``)."""
+    return pg_cluster.url
+
+
+@pytest.fixture
+def pg_database(pg_cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test (its URL)."""
+    return pg_cluster.new_database()

@@ -1,6 +1,7 @@
 """Write batch results by the output's extension, chunk by chunk, in input order.
 
-CSV (UTF-8 with BOM, so that Excel shows Chinese names), JSON lines, GeoJSON, GeoPackage and
+CSV (UTF-8 with BOM, so that Excel shows Chinese names; text a spreadsheet would run as a formula gets
+a leading apostrophe, :func:`regional_eia.escape.defuse_csv`), JSON lines, GeoJSON, GeoPackage and
 GeoParquet. Geographic outputs carry each site as a WGS84 point (the centroid of a site polygon);
 a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
 """
@@ -98,11 +99,25 @@ class _CSV(Writer):
         self.writer = pacsv.CSVWriter(self.file, OUTPUT_SCHEMA)
 
     def _write(self, table):
-        self.writer.write_table(table)
+        self.writer.write_table(_defused(table))
 
     def close(self):
         self.writer.close()
         self.file.close()
+
+
+def _defused(table: pa.Table) -> pa.Table:
+    """String cells that a spreadsheet would run as formulas, prefixed with an apostrophe (CSV injection)."""
+    import pyarrow.compute as pc
+
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type):
+            column = table.column(index)
+            risky = pc.fill_null(pc.match_substring_regex(column, r"^[=+\-@\t\r]"), False)
+            if pc.any(risky).as_py():
+                column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+                table = table.set_column(index, field, column)
+    return table
 
 
 class _JSONLines(Writer):

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from zones.catalog import Catalog
 
+from ..escape import undefuse_csv
 from ..errors import ReportError
 from ..result import ScreeningResult, Verdict
 from .text import Wording
@@ -154,6 +155,7 @@ def _read_csv(path: Path) -> BatchInput:
         frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ReportError(path, f"not a readable CSV: {exc}") from exc
+    frame = frame.apply(lambda column: column.map(undefuse_csv))  # the batch writer's formula guard
     return BatchInput(str(path), _rows(frame, path, list(range(2, len(frame) + 2))), None)
 
 

@@ -15,6 +15,7 @@ import shapely
 from zones.catalog import Catalog
 from zones.crs import WGS84, transformer
 
+from ..escape import tooltip_html
 from ..result import ScreeningResult
 from .extras import require
 from .maps import VERDICT_COLOURS, ring_setback, site_view, zones_in_view
@@ -83,12 +84,13 @@ def interactive_map(result: ScreeningResult, catalog: Catalog, words: Wording, l
         name = f"{words.zone_name(zone_id)} ({words.msg(f'receptor.{spec.receptor_type}')})"
         setback = ring_setback(industry, spec.setbacks)
         if setback is not None:
+            ring_tip = tooltip_html(f"{name}: {words.msg('map.setback')} {setback.distance_m:g} m")
             folium.Circle([point.y, point.x], radius=setback.distance_m, color="#c62828", weight=1, dash_array="6 4",
-                          fill=False, tooltip=f"{name}: {words.msg('map.setback')} {setback.distance_m:g} m").add_to(fmap)
+                          fill=False, tooltip=ring_tip).add_to(fmap)
         folium.CircleMarker([point.y, point.x], radius=5, color="#c62828", fill=True, fill_opacity=1,
-                            tooltip=name).add_to(fmap)
+                            tooltip=tooltip_html(name)).add_to(fmap)
     colour = VERDICT_COLOURS[result.verdict]
-    tooltip = f"{result.project_id}: {words.verdict(result.verdict)}"
+    tooltip = tooltip_html(f"{result.project_id}: {words.verdict(result.verdict)}")
     if site.geom_type == "Point":
         folium.CircleMarker([site.y, site.x], radius=9, color="white", weight=2, fill=True, fill_color=colour,
                             fill_opacity=1, tooltip=tooltip).add_to(fmap)
@@ -104,7 +106,8 @@ def interactive_map(result: ScreeningResult, catalog: Catalog, words: Wording, l
 
 
 def _label(words: Wording, catalog: Catalog, zone_id: str) -> str:
+    """A zone's tooltip label; GeoJsonTooltip sets it as HTML, so it is escaped here."""
     if zone_id in catalog.control_units:
         unit = catalog.control_units[zone_id]
-        return f"{unit.code} ({words.msg(f'unit_class.{unit.unit_class}')})"
-    return words.zone_name(zone_id)
+        return tooltip_html(f"{unit.code} ({words.msg(f'unit_class.{unit.unit_class}')})")
+    return tooltip_html(words.zone_name(zone_id))

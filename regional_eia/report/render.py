@@ -10,17 +10,20 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import jinja2
 import shapely
+from markupsafe import Markup
 
 from zones.catalog import Catalog
 
 from .. import __version__
 from ..errors import ReportError
+from ..escape import markdown_code, markdown_inline
 from ..locate import locate
 from ..project import Project
 from ..result import ScreeningResult
@@ -132,7 +135,7 @@ def write_report(result: ScreeningResult, catalog: Catalog, out_dir: str | Path,
     crs = site_view(result, catalog, site if site is not None else shapely.Point(*result.location.point_wgs84))[0]
     context.update(interactive=interactive_html, map_crs=f"{crs.name} (EPSG:{crs.to_epsg()})")
     path = out / f"{stem}.{format}"
-    _write(path, _environment().get_template(f"report.{format}.j2").render(**context))
+    _write(path, _template_environment(format).get_template(f"report.{format}.j2").render(**context))
     return Report(path, tuple(images), tuple(warnings), tuple(pages))
 
 
@@ -169,7 +172,7 @@ def write_batch_report(batch: batch_tables.BatchInput, catalog: Catalog, out_dir
         context = {**tables, **_common(words, format), "batch": batch, "catalog": catalog.name,
                    "source": batch.source, "images": {p.stem: _image_src(p, format) for p in images},
                    "projects": len(batch.rows), "has_demand": batch.results is not None}
-        _write(path, _environment().get_template(f"batch.{format}.j2").render(**context))
+        _write(path, _template_environment(format).get_template(f"batch.{format}.j2").render(**context))
     return Report(path, tuple(images), tuple(warnings))
 
 
@@ -223,20 +226,41 @@ def _image_src(path: Path, format: str) -> str:
     return path.name
 
 
+def _template_environment(format: str) -> jinja2.Environment:
+    return _markdown_environment() if format == "md" else _html_environment()
+
+
 @functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+def _html_environment() -> jinja2.Environment:
+    """HTML templates: Jinja2's autoescape, so every value is HTML-escaped unless marked safe."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("regional_eia.report", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
     )
-    env.filters["cell"] = _md_cell
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown_environment() -> jinja2.Environment:
+    """Markdown templates: the same default as HTML's autoescape, for Markdown.
+
+    Every value is written as literal inline text (:func:`regional_eia.escape.markdown_inline`: no
+    HTML, links, emphasis, headings or line breaks) unless a filter has already made it Markdown:
+    ``cell`` (a table cell), ``code`` (a code span) and ``url`` (a link destination).
+    """
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("regional_eia.report", "templates"),
+        autoescape=False, finalize=_md_finalize,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+    env.filters["cell"] = lambda value: Markup(markdown_inline(value))
+    env.filters["code"] = lambda value: Markup(markdown_code(value).replace("|", "\\|"))
+    env.filters["url"] = lambda value: Markup(urllib.parse.quote(str(value), safe="/"))
     return env
 
 
-def _md_cell(value: object) -> str:
-    """A Markdown table cell: pipes escaped, line breaks flattened."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def _md_finalize(value: object) -> object:
+    return value if isinstance(value, Markup) else markdown_inline(value)
 
 
 def _common(words: Wording, format: str) -> dict:

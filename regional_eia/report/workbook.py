@@ -64,6 +64,9 @@ def write_workbook(path: Path, tables: dict[str, pd.DataFrame], words: Wording, 
             cell.font, cell.fill = bold, header_fill
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # text that looks like a formula (=, +, -, @) stays text
+                    cell.data_type = "s"
         for column, number_format in formats.items():
             for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
                 cell.number_format = number_format
