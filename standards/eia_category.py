@@ -425,7 +425,7 @@ def load_classification() -> ClassificationList:
     '印花（喷墨印花和数码印花的除外）'
     """
     resource = files("standards") / "data" / "eia_category" / "classification-2021.yaml"
-    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    data = yaml.load(resource.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return ClassificationList.model_validate(data)
 
 

@@ -380,3 +380,21 @@ def test_cli_says_on_stderr_why_it_rebuilt(tmp_path):
     corrupt = cli_screen(folder, cache_folder)
     assert corrupt.returncode == 0 and corrupt.stdout == changed.stdout
     assert "could not be read" in corrupt.stderr and "rebuilt" in corrupt.stderr
+
+
+def test_cli_lists_and_clears_the_cache(cache, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    folder = write_catalog(tmp_path / "cat")
+    load_quietly(folder)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["catalog", "cache", "--format", "json"], catch_exceptions=False)
+    assert listed.exit_code == 0
+    data = json.loads(listed.stdout)
+    assert data["folder"] == str(cache)
+    assert [e["source"] for e in data["catalogues"]] == [str(folder / "catalog.yaml")]
+    cleared = runner.invoke(app, ["catalog", "cache", "--clear"], catch_exceptions=False)
+    assert cleared.exit_code == 0 and "removed 1 compiled catalogue" in cleared.stderr
+    assert cached_catalogues() == []

@@ -3,22 +3,21 @@
 Loading a catalogue from its sources parses ``catalog.yaml``, reads every geometry file, validates
 and repairs geometry and reprojects each zone into its Gauss-Kruger CRS: tens of seconds for a
 national catalogue. The compiled form keeps the result: each zone's geometry already in its metric
-CRS (and in WGS84), as GeoArrow-layout coordinate arrays (``shapely.to_ragged_array``); the zone
-table's attribute arrays (ids, kinds, EPSG codes, reach, WGS84 bounds: what the spatial indexes are
-built from); the validated specification as JSON; and the zone attributes (control units, protected
-zones, receptors) as distinct values plus an index per zone. It is one uncompressed ``.npz`` file
-(numpy's own format, read with ``allow_pickle=False``: nothing in it can run code), in the user's
-cache directory (``platformdirs``; ``REGIONAL_EIA_CACHE_DIR`` to choose another, ``REGIONAL_EIA_CACHE=off``
-to never read or write it).
+CRS (and in WGS84) as GeoArrow-layout coordinate arrays (``shapely.to_ragged_array``); the zone
+table's attribute arrays (ids, kinds, EPSG codes, reach, WGS84 bounds: what the spatial groups and
+their indexes are built from); the validated specification as JSON; the zone attributes (control
+units, protected zones, receptors) as their distinct values and an index per zone; the catalogue's
+own standards. It is one uncompressed ``.npz`` file (numpy's own format, read with
+``allow_pickle=False``: nothing in it can run code) in the user's cache folder (:func:`cache_dir`).
 
 It is keyed by a SHA-256 of every source file (``catalog.yaml``, each geometry file the catalogue
-names and its side files, e.g. a Shapefile's ``.dbf`` and ``.prj``) and by the tool: the version of
-regional-eia and a digest of this package's code, and the versions of the libraries that shape the
-geometry (shapely/GEOS, pyproj/PROJ, numpy). When any of them differs, or the file cannot be read
-whole, the catalogue is loaded from its sources again, the compiled form is rewritten, and a
-:class:`CompiledCatalogWarning` says why; a stale compiled form is never used. Standards (built in,
-and the catalogue's own ``standards:`` folder) are always read fresh and every cross-reference is
-checked again, so they never go stale here.
+names and its side files, e.g. a Shapefile's ``.dbf`` and ``.prj``, and the ``standards:`` folder) and
+by the tool: the version of regional-eia, a digest of the code that builds a catalogue (``zones`` and
+``standards``), and the versions of the libraries that shape the geometry (shapely/GEOS, pyproj/PROJ,
+numpy). When any of them differs, or the file cannot be read whole (the archive's CRC-32s are checked),
+the catalogue is loaded from its sources again, the compiled form is rewritten, and a
+:class:`CompiledCatalogWarning` says why: a stale compiled form is never used. The built-in standards
+are read as always, and the catalogue's references to standards and EIA-list flags are checked again.
 
     >>> from zones import load_catalog
     >>> cat = load_catalog()            # the demo: compiled on first use, opened after that
@@ -531,9 +530,15 @@ class _Geometries:
 
 def _open_archive(path: Path):
     try:
-        return np.load(path, allow_pickle=False)
+        with open(path, "rb") as stream:
+            if stream.read(4) != b"PK\x03\x04":
+                raise _Unreadable("not an .npz archive")
+        archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise _Unreadable(str(exc) or type(exc).__name__) from exc
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _Unreadable("not an .npz archive")
+    return archive
 
 
 def _json(archive, key: str) -> Any:
