@@ -23,6 +23,8 @@ Generates (once) the synthetic catalogue and projects of ``benchmarks/generate.p
 
 Figures go to stdout and to ``benchmarks/out/figures.json``. The machine is shared: the load average
 at the start and end is recorded; repeat a run before trusting a difference of a few per cent.
+"""
+
 from __future__ import annotations
 
 import argparse
