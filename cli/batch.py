@@ -29,8 +29,8 @@ def batch_command(
     input: Annotated[Path, typer.Argument(help="Projects, one per row: .csv (UTF-8 or GBK), .xlsx, .gpkg, .geojson "
                                                "or .parquet (columns: see the batch schema in README).",
                                           show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results by extension: .csv, .jsonl, .geojson, .gpkg or "
-                                                          ".parquet; one row per input row, in order.",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results by extension: .csv, .jsonl, .geojson, .gpkg, "
+                                                          ".parquet or .xlsx; one row per input row, in order.",
                                       show_default=False)],
     catalog: CatalogOpt = None,
     ledger: Annotated[Optional[Path], typer.Option(
@@ -55,6 +55,10 @@ def batch_command(
         "--summary", help="Write the summary as JSON to this file instead of a table on stderr.")] = None,
     nearest_park: Annotated[bool, typer.Option(
         "--nearest-park", help="Fill nearest_park/nearest_park_m for sites outside every park (slower).")] = False,
+    ignore_columns: Annotated[Optional[str], typer.Option(
+        "--ignore-columns", help="Comma-separated columns that look like quantities but are not to be read "
+                                 "(otherwise such a column stops the batch, so no row is screened without it).")]
+    = None,
     on: OnOpt = None,
 ) -> None:
     """Screen every project of a file; exit 1 when any row erred (its reason is in its row)."""
@@ -67,9 +71,13 @@ def batch_command(
     loaded = load_catalog(catalog)
     book = open_book(ledger, catalog, loaded, create=False) if ledger is not None else None
     options = dict(catalog=loaded, on=day(on), book=book, mode=mode.value, chunk_size=chunk_size,
-                   encoding=encoding, mapping=mapping, crs=crs, layer=layer, nearest_park=nearest_park)
+                   encoding=encoding, mapping=mapping, crs=crs, layer=layer, nearest_park=nearest_park,
+                   ignore_columns=tuple(c.strip() for c in (ignore_columns or "").split(",") if c.strip()))
     try:
         if engine is BatchEngineKind.dask:
+            from regional_eia.report.extras import require
+
+            require("dask.distributed", "dask_geopandas", extra="dask", why="--engine dask")
             from regional_eia.batch.dask_engine import screen_batch_dask
 
             run = functools.partial(screen_batch_dask, scheduler=scheduler)

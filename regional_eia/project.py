@@ -61,6 +61,33 @@ class Quantity(BaseModel):
         return f"{self.value:g} {self.unit}"
 
 
+def pollutant_keys(values: Any) -> Any:
+    """Pollutant names as committees write them (CODcr, CODCr, 化学需氧量, 氨氮) -> the registry's ids.
+
+    A name the alias table does not know is refused, with the ids it most resembles: an unknown key
+    would otherwise be screened as a pollutant no standard lists, and the real one as not declared.
+    """
+    if not isinstance(values, dict):
+        return values
+    from zones.aliases import closest, pollutant_aliases, pollutant_id
+
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        pid = pollutant_id(str(key))
+        if pid is None:
+            near = closest(str(key), sorted(set(pollutant_aliases().values()) - {"wastewater"}))
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise ValueError(f"unknown pollutant {key!r}{hint} (ids of standards/data/pollutants/, or their "
+                             "Chinese names)")
+        if pid in out:
+            raise ValueError(f"pollutant {pid} is given twice (as {key!r} and another name)")
+        out[pid] = value
+    return out
+
+
+PollutantKeys = BeforeValidator(pollutant_keys)
+
+
 def _dimension(expected: str, example: str):
     def check(q: Quantity) -> Quantity:
         if parse_unit(q.unit).dimension != expected:
@@ -146,10 +173,10 @@ class Wastewater(BaseModel):
     )
     flow: Flow
     operating_days: float | None = Field(None, gt=0, le=366, description="d/a; needed for loads in t/a")
-    effluent: dict[str, Concentration] = Field(
-        default_factory=dict, description="total-outlet concentrations by pollutant id"
+    effluent: Annotated[dict[str, Concentration], PollutantKeys] = Field(
+        default_factory=dict, description="total-outlet concentrations by pollutant id (or its Chinese name)"
     )
-    workshop_effluent: dict[str, Concentration] = Field(
+    workshop_effluent: Annotated[dict[str, Concentration], PollutantKeys] = Field(
         default_factory=dict,
         description="workshop-outlet concentrations of first-class pollutants (第一类污染物)",
     )
@@ -184,8 +211,8 @@ class Stack(BaseModel):
 
     id: str
     height_m: float = Field(gt=0)
-    concentrations: dict[str, Quantity] = Field(default_factory=dict, description="mg/m3")
-    rates: dict[str, Quantity] = Field(default_factory=dict, description="kg/h")
+    concentrations: Annotated[dict[str, Quantity], PollutantKeys] = Field(default_factory=dict, description="mg/m3")
+    rates: Annotated[dict[str, Quantity], PollutantKeys] = Field(default_factory=dict, description="kg/h")
     source_type: str | None = Field(None, description="e.g. boiler, process heater")
     fuel: Literal["coal", "oil", "gas"] | None = None
     taller_than_buildings_within_200m_by_5m: bool = True
@@ -209,7 +236,8 @@ class Stack(BaseModel):
 class Air(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    emissions: dict[str, Quantity] = Field(default_factory=dict, description="annual emissions, t/a")
+    emissions: Annotated[dict[str, Quantity], PollutantKeys] = Field(
+        default_factory=dict, description="annual emissions, t/a, by pollutant id (or its Chinese name)")
     stacks: tuple[Stack, ...] = ()
 
     @field_validator("emissions")
@@ -278,11 +306,22 @@ def project_from_data(data: Any, source: str = "<project>") -> Project:
     try:
         return Project.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        message = err["msg"].removeprefix("Value error, ")
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ProjectError(source, field, message + more) from exc
+        problems = [_problem(err) for err in exc.errors()]
+        if len(problems) == 1:
+            raise ProjectError(source, problems[0][0], problems[0][1]) from exc
+        raise ProjectError(source, None, "; ".join(f"{f}: {m}" if f else m for f, m in problems)) from exc
+
+
+def _problem(err: dict) -> tuple[str | None, str]:
+    """(field, message) of one pydantic error, with the refused value echoed when the message lacks it."""
+    field = ".".join(str(p) for p in err["loc"]) or None
+    message = err["msg"].removeprefix("Value error, ")
+    value = err.get("input")
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and err.get("type") != "missing":
+        shown = repr(value) if isinstance(value, str) else str(value)
+        if shown not in message and str(value) not in message:
+            message += f" (got {shown})"
+    return field, message
 
 
 def load_project(path: str | Path) -> Project:

@@ -44,6 +44,9 @@ FINDING_CODES: dict[str, str] = {
     "OUTFALL_FORBIDDEN": "a new outfall into class I/II water or a class III protection zone",
     "DATA_MISSING": "information needed to decide is missing",
     "EIA_CATEGORY": "the EIA category and whether the regional simplification applies",
+    "UNIT_REQUIREMENT": "a control unit's requirement text applies: a reviewer must confirm the project meets it",
+    "NO_CONTROL_UNIT": "the site lies in no control unit of the catalogue (a data gap: 三线一单 covers all land)",
+    "DISCHARGE_NOT_GIVEN": "the industry discharges, but the project gives neither wastewater nor air emissions",
 }
 
 _ORDER = {"fail": 0, "incomplete": 1, "conditional": 2, "warning": 3, "info": 4}

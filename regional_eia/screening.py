@@ -35,6 +35,7 @@ from .result import (
 )
 from .spatial import nearest_parks, spatial_join
 from .category import category_for
+from .review import review_findings
 from .standards_check import check_standards
 
 __all__ = ["screen", "screen_many", "Outcome"]
@@ -125,6 +126,12 @@ def _assess(project: Project, site: Site, hits: pd.DataFrame, catalog: Catalog, 
         offsets = _offsets(project, park_id, park, catalog, on, findings)
     standards_checks = check_standards(project, park_id, catalog, on, findings)
     category = category_for(project, park_id, catalog, on, findings)
+    findings += review_findings(
+        catalog, project.industry, [z for z in hits["zone_id"][(hits["kind"] == "control_unit")
+                                                               & (hits["distance_m"] == 0)]],
+        has_wastewater=project.wastewater is not None,
+        has_air=project.air is not None and bool(project.air.emissions or project.air.stacks),
+        category=category.category if category else None)
     return ScreeningResult(
         project_id=project.id,
         project_name=project.name,

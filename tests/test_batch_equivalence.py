@@ -86,7 +86,7 @@ def rows(draw, number):
         row.update(lon=repr(lon), lat=repr(lat), crs=form)
     elif form == "gcj02":
         glon, glat = wgs84_to_gcj02(lon, lat)
-        row.update(lon=repr(float(glon)), lat=repr(float(glat)), crs="gcj02")
+        row.update(lon=repr(float(glon)), lat=repr(float(glat)), crs=draw(st.sampled_from(["gcj02", "高德", "腾讯 (GCJ-02)"])))
     elif form == "bd09":
         blon, blat = gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
         row.update(lon=repr(float(blon)), lat=repr(float(blat)), crs="bd09")
@@ -98,7 +98,8 @@ def rows(draw, number):
     else:
         row.update(lon=repr(lat), lat=repr(lon), crs="4490")
     if draw(st.integers(0, 3)) > 0:
-        row["route"] = draw(st.sampled_from(["indirect", "indirect", "direct", "Indirect", "间接排放"]))
+        row["route"] = draw(st.sampled_from(["indirect", "indirect", "direct", "Indirect", "间接排放", "纳管",
+                                             "接管园区污水处理厂", "直排"]))
         row["flow_m3d"] = draw(st.one_of(st.just("0"), st.floats(0.5, 4000).map(repr), st.integers(1, 3000).map(str)))
         row["operating_days"] = draw(st.sampled_from(["", "300", "330", "365.5", "250"]))
         row["pH"] = draw(st.sampled_from(["", "6-9", "7", "5-10", "6~9", "8.5"]))

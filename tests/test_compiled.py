@@ -93,6 +93,7 @@ def assert_same_catalogue(compiled_cat, cold):
     assert compiled_cat.spec == cold.spec
     assert compiled_cat.source == cold.source
     assert compiled_cat.warnings == cold.warnings
+    assert compiled_cat.notes == cold.notes
     for attr in ("parks", "control_units", "protected", "receptors", "names"):
         assert list(getattr(compiled_cat, attr).items()) == list(getattr(cold, attr).items()), attr
     a, b = compiled_cat.table, cold.table

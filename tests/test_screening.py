@@ -281,6 +281,8 @@ def test_every_finding_code_is_produced_somewhere(demo, small_catalog_module, tm
         project_data(industry="C3360", processes=["electroplating"]),
         {**project_data(), "wastewater": {"route": "indirect", "flow": "2500 m3/d", "operating_days": 300,
                                           "effluent": {"COD": "900 mg/L", "Cr6": "0.2 mg/L"}}},
+        project_data(location={"crs": 4490, "lon": 118.95, "lat": 30.985}),  # east of the only control unit
+        {k: v for k, v in project_data(industry="C1713").items() if k != "wastewater"},  # dyeing, no wastewater
     ]
     for data in scenarios:
         produced |= set(codes(screen(project_from_data(data), small_catalog_module, on=ON)))

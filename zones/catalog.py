@@ -48,7 +48,13 @@ DEMO_PATH: Traversable = files("zones") / "demo"
 POLYGONAL_KINDS = ("park", "control_unit", "red_line", "water_source")
 # libyaml's parser when PyYAML was built with it: a national catalogue's YAML parses ~10x faster
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CLASS_NAMES = {"优先保护": "priority", "重点管控": "key", "一般管控": "general"}
+_REQUIREMENT_TEXTS = ("spatial_layout", "emission_control", "risk_prevention", "resource_efficiency")
+
+
+def _present(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    return bool(str(value).strip())
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ class Catalog:
     names: dict[str, str]
     standards: StandardsCatalog
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was assumed while loading (e.g. encodings)
 
     @property
     def name(self) -> str:
@@ -310,6 +317,20 @@ class _FileCache:
         self.root = root
         self.default_crs = default_crs
         self._frames: dict[tuple[str, str | None, str | None], Any] = {}
+        self.notes: list[str] = []
+
+    def _detect_encoding(self, real: Path, name: str, zone_id: str | None) -> str | None:
+        """A Shapefile without ``encoding:``: decide from its .cpg or bytes (never GDAL's Latin-1 guess)."""
+        from .encoding import detect_dbf_encoding
+
+        try:
+            choice = detect_dbf_encoding(real)
+        except ValueError as exc:
+            raise CatalogError(real, zone_id, "encoding", str(exc)) from exc
+        if choice is None:
+            return None
+        self.notes.append(f"{name}: attributes read as {choice}")
+        return choice.encoding
 
     def read(self, name: str, layer: str | None, encoding: str | None, crs: Any, zone_id: str | None):
         import geopandas as gpd
@@ -320,6 +341,8 @@ class _FileCache:
             with _real_path(self.root, name) as real:
                 if not real.exists():
                     raise CatalogError(self.root / name, zone_id, "geometry.file", "file not found")
+                if encoding is None:
+                    encoding = self._detect_encoding(real, name, zone_id)
                 try:
                     frame = gpd.read_file(real, layer=layer, encoding=encoding, engine="pyogrio")
                 except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
@@ -339,6 +362,11 @@ class _FileCache:
                 )
             self._frames[key] = frame
         return self._frames[key]
+
+
+def _origin(file: str, layer: str | None) -> str:
+    """Where a zone's geometry was read: the file, and the layer when the file has several."""
+    return f"{file}:{layer}" if layer else file
 
 
 def _as_crs(spec: Any, path: object, zone_id: str | None) -> CRS:
@@ -364,7 +392,7 @@ def _zone_geometry(zone: ZoneSpec, ref: GeometryRef, cache: _FileCache, yaml_src
         if len(hits) != 1:
             why = "no feature" if hits.empty else f"{len(hits)} features"
             raise CatalogError(ref.file, zone.id, "geometry.id", f"{why} with {ref.id_field} = {wanted!r}")
-        return hits.geometry.iloc[0], frame.crs, ref.file
+        return hits.geometry.iloc[0], frame.crs, _origin(ref.file, ref.layer)
     crs = _as_crs(ref.crs, yaml_src, zone.id)
     try:
         geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else shapely.geometry.shape(ref.geojson)
@@ -414,9 +442,10 @@ def _build(spec: CatalogSpec, root: Path | Traversable, source: str) -> Catalog:
     catalog = Catalog(
         spec=spec, source=source, table=table, groups=_spatial_groups(table), parks=parks, control_units=units,
         protected=protected, receptors=receptors, names=names, standards=catalog_standards(spec, root, source),
-        warnings=warnings,
+        warnings=warnings, notes=list(cache.notes),
     )
     _check_references(catalog)
+    _check_layers(catalog)
     return catalog
 
 
@@ -437,6 +466,13 @@ def catalog_standards(spec: CatalogSpec, root: Path | Traversable, source: str,
     return standards
 
 
+def _check_layers(catalog: Catalog) -> None:
+    """Data gaps a catalogue must not carry silently (see :mod:`zones.checks`)."""
+    from .checks import check_catalog
+
+    catalog.warnings.extend(check_catalog(catalog))
+
+
 def _as_traversable(root: Path | Traversable, name: str) -> Path | Traversable:
     target = root / name
     if not target.is_dir():
@@ -446,23 +482,32 @@ def _as_traversable(root: Path | Traversable, name: str) -> Path | Traversable:
 
 def _layer_rows(layer: ZoneLayer, cache, names, units, protected, receptors) -> list[dict[str, Any]]:
     frame = cache.read(layer.file, layer.layer, layer.encoding, layer.crs, None)
-    needed = [layer.id_field, layer.name_field, layer.code_field, layer.class_field, layer.type_field]
-    missing = [f for f in needed if f is not None and f not in frame.columns]
+    text_fields = {key: getattr(layer, f"{key}_field") for key in _REQUIREMENT_TEXTS}
+    needed = {"id_field": layer.id_field, "name_field": layer.name_field, "code_field": layer.code_field,
+              "class_field": layer.class_field, "type_field": layer.type_field,
+              **{f"{key}_field": field for key, field in text_fields.items()}}
+    missing = [(key, f) for key, f in needed.items() if f is not None and f not in frame.columns]
     if missing:
-        raise CatalogError(layer.file, None, f"layers.{missing[0]}", f"no attribute {missing[0]!r} in the layer")
+        key, wanted = missing[0]
+        fields = [str(c) for c in frame.columns if c != frame.geometry.name]
+        raise CatalogError(layer.file, None, f"layers.{key}",
+                           f"no attribute {wanted!r} in the layer; it has {', '.join(fields) or 'no attributes'}")
     rows = []
     geometry_column = frame.geometry.name
     frame_crs = frame.crs
+    origin = _origin(layer.file, layer.layer)
     for position, attrs in enumerate(frame.to_dict("records")):
         zone_id = str(attrs[layer.id_field])
         names[zone_id] = str(attrs[layer.name_field]) if layer.name_field else zone_id
         where = f"feature {position + 1} ({layer.id_field}={zone_id})"
         try:
             if layer.kind == "control_unit":
-                raw_class = str(attrs[layer.class_field]) if layer.class_field else "general"
+                raw_class = attrs[layer.class_field] if layer.class_field else "general"
+                texts = {key: (str(attrs[field]).strip(),) for key, field in text_fields.items()
+                         if field is not None and _present(attrs[field])}
                 units[zone_id] = ControlUnitSpec.model_validate(
                     {"code": str(attrs[layer.code_field]) if layer.code_field else zone_id,
-                     "class": _CLASS_NAMES.get(raw_class, raw_class)}
+                     "class": raw_class, **({"access": texts} if texts else {})}
                 )
             elif layer.kind == "receptor":
                 if not layer.setbacks:
@@ -475,7 +520,7 @@ def _layer_rows(layer: ZoneLayer, cache, names, units, protected, receptors) -> 
             why = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
             raise CatalogError(layer.file, zone_id, where, why) from exc
         rows.append({"zone_id": zone_id, "kind": layer.kind, "geometry": attrs[geometry_column],
-                     "crs": frame_crs, "origin": layer.file})
+                     "crs": frame_crs, "origin": origin})
     return rows
 
 

@@ -354,6 +354,7 @@ def write_compiled(catalog, path: Path, root: Path | Traversable, yaml_path: Pat
         values, arrays[f"{attr}.value"] = _interned(list(entries.values()))
         documents[attr] = [v.model_dump(mode="json", by_alias=True) for v in values]
     documents["warnings"] = list(catalog.warnings)
+    documents["notes"] = list(getattr(catalog, "notes", []))
     documents["standards"] = _own_standards(catalog)
     arrays["spec"] = np.frombuffer(catalog.spec.model_dump_json(by_alias=True, exclude_defaults=True).encode(),
                                    dtype=np.uint8)
@@ -610,6 +611,7 @@ def read_compiled(path: Path, root: Path | Traversable, source: str, meta: dict 
         parks={zone.id: zone for zone in spec.zones if zone.kind == "park"}, control_units=units,
         protected=protected, receptors=receptors, names=names,
         standards=catalog_standards(spec, root, source, own_standards), warnings=list(documents["warnings"]),
+        notes=list(documents["notes"]),
     )
     _check_references(catalog)
     return catalog

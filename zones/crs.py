@@ -10,6 +10,8 @@ converts a million points. The inverse (GCJ-02 to WGS84) is solved by fixed-poin
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from typing import Literal
 
 import numpy as np
@@ -23,6 +25,8 @@ __all__ = [
     "CGCS2000",
     "OFFSET_DATUMS",
     "parse_crs",
+    "crs_label",
+    "CRS_LABELS",
     "gk_crs_for_longitude",
     "metric_crs_for",
     "transformer",
@@ -54,17 +58,50 @@ def parse_crs(spec: object) -> CRS | Literal["gcj02", "bd09"]:
     if isinstance(spec, CRS):
         return spec
     if isinstance(spec, str):
-        key = spec.strip().lower().replace("-", "").replace("_", "")
-        if key in ("gcj02", "gcj", "mars"):
-            return "gcj02"
-        if key in ("bd09", "bd09ll", "baidu"):
-            return "bd09"
+        labelled = crs_label(spec)
+        if labelled is not None:
+            return labelled if isinstance(labelled, str) else _crs_from(labelled)
     if spec is None or (isinstance(spec, str) and not spec.strip()):
         raise CRSError(spec, "a CRS is required (an EPSG code such as 4490 or 4549, WKT, gcj02 or bd09)")
     try:
         return _crs_from(spec if not isinstance(spec, str) else spec.strip())
     except PyprojCRSError as exc:
         raise CRSError(spec, f"not a CRS pyproj knows ({exc})") from exc
+
+
+# coordinate-system labels as committees and companies type them -> gcj02 / bd09 / an EPSG code.
+# Checked in order, on the label with spaces, punctuation and case removed (NFKC first).
+CRS_LABELS: tuple[tuple[str, str | int], ...] = (
+    ("gcj02", "gcj02"), ("gcj", "gcj02"), ("mars", "gcj02"), ("火星", "gcj02"), ("高德", "gcj02"),
+    ("腾讯", "gcj02"), ("amap", "gcj02"), ("autonavi", "gcj02"), ("tencent", "gcj02"), ("qq地图", "gcj02"),
+    ("bd09", "bd09"), ("百度", "bd09"), ("baidu", "bd09"),
+    ("cgcs2000", 4490), ("2000国家大地坐标", 4490), ("国家2000", 4490), ("2000坐标", 4490), ("cgcs", 4490),
+    ("wgs84", 4326), ("wgs1984", 4326), ("gps", 4326), ("北斗", 4490),
+    ("西安80", 4610), ("西安1980", 4610), ("xian80", 4610), ("xian1980", 4610),
+    ("北京54", 4214), ("北京1954", 4214), ("beijing54", 4214), ("beijing1954", 4214),
+)
+_LABEL_JUNK = re.compile(r"['’[\s\-_()（）\[\]【】·.,，/:：]+")
+
+
+def crs_label(text: str) -> str | int | None:
+    """A typed coordinate-system label (高德, 百度地图, 腾讯 (GCJ-02), GPS, 2000国家大地坐标系, 西安80 ...)
+    as ``gcj02``, ``bd09`` or an EPSG code; None when it is not such a label (e.g. ``EPSG:4549``).
+
+    A label that names a projected system (高斯, GK, 3度带, 投影) is not taken here: its zone matters,
+    so it must be given as an EPSG code.
+
+    >>> crs_label("腾讯 (GCJ-02)"), crs_label("百度地图"), crs_label("2000国家大地坐标系"), crs_label("西安80")
+    ('gcj02', 'bd09', 4490, 4610)
+    >>> crs_label("EPSG:4549") is None
+    True
+    """
+    key = _LABEL_JUNK.sub("", unicodedata.normalize("NFKC", text).strip().lower())
+    if not key or key.startswith("epsg") or key.isdigit() or any(w in key for w in ("高斯", "投影", "度带", "gk")):
+        return None
+    for fragment, value in CRS_LABELS:
+        if fragment in key:
+            return value
+    return None
 
 
 @functools.lru_cache(maxsize=256)

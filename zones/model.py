@@ -97,11 +97,21 @@ class Cap(_Spec):
     committed: float = Field(0, ge=0, description="approved projects, in the cap's unit")
     reserved: float = Field(0, ge=0, description="projects under review, in the cap's unit")
     source: str | None = Field(None, description="where the figure comes from (planning EIA, approval)")
+    overcommitted: bool = Field(
+        False, description="the park is already over this cap (committed + reserved > value): say so to load it"
+    )
 
     @field_validator("unit")
     @classmethod
     def _unit(cls, unit: str) -> str:
         return parse_unit(unit).symbol
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _metric_alias(cls, metric: Any) -> Any:
+        from .aliases import metric_id
+
+        return (metric_id(metric) or metric) if isinstance(metric, str) else metric
 
     @model_validator(mode="after")
     def _unit_fits_metric(self) -> Cap:
@@ -114,6 +124,12 @@ class Cap(_Spec):
             )
         if self.metric == "wastewater" and self.basis == "emission":
             raise ValueError("a wastewater cap has basis final_discharge or sewer_intake")
+        if self.committed + self.reserved > self.value * (1 + 1e-9) and not self.overcommitted:
+            raise ValueError(
+                f"committed {self.committed:g} + reserved {self.reserved:g} = {self.committed + self.reserved:g} "
+                f"{self.unit} is above the cap of {self.value:g} {self.unit}: check the figures (a column mixed "
+                "up?), or, if the park really is over this cap, say so with overcommitted: true"
+            )
         return self
 
 
@@ -129,13 +145,26 @@ class WWTP(_Spec):
     )
     capacity: float = Field(gt=0, description="design capacity, m3/d")
     effluent_standard: str = Field("GB18918-2002", description="standard id of its effluent limits")
-    effluent_class: str = Field(description="e.g. 1A, 1B (GB 18918-2002)")
+    effluent_class: str = Field(description="e.g. 1A, 1B (GB 18918-2002); 一级A, 一级B, 二级 are read as 1A, 1B, 2")
     built: dt.date | None = Field(None, description="construction date (GB 18918 TP rows depend on it)")
     effluent_concentrations: dict[str, str] = Field(
         default_factory=dict,
         description="stricter figures from the WWTP's permit, e.g. {COD: '40 mg/L'}; override the class",
     )
     intake_standard: str | None = Field(None, description="id of the park's intake (纳管) standard, if any")
+
+    @field_validator("effluent_class", mode="before")
+    @classmethod
+    def _effluent_class(cls, value: Any) -> Any:
+        from .aliases import effluent_class
+
+        if value is None:
+            return value
+        found = effluent_class(value)
+        if found is None:
+            raise ValueError(f"effluent class {value!r}: expected a GB 18918-2002 class: 1A, 1B, 2 or 3 "
+                             "(一级A, 一级B, 二级, 三级)")
+        return found
 
 
 class ReceivingWater(_Spec):
@@ -184,13 +213,49 @@ class ParkSpec(_Spec):
 
 
 class ControlUnitSpec(_Spec):
-    code: str = Field(pattern=r"^[A-Z]{2}\d{11}$", description="e.g. ZH34180220001")
+    code: str = Field(pattern=r"^[A-Z]{2}\d{11}$",
+                      description="ZH + 6-digit administrative code + class digit (1/2/3) + serial, e.g. ZH34180220001")
     unit_class: Literal["priority", "key", "general"] = Field(
-        alias="class", description="优先保护 / 重点管控 / 一般管控"
+        alias="class", description="优先保护 / 重点管控 / 一般管控 (also 优先保护单元, 1/2/3)"
     )
     access: AccessList = AccessList()
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, value: Any) -> Any:
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", value).strip().upper() if isinstance(value, str) else value
+
+    @field_validator("unit_class", mode="before")
+    @classmethod
+    def _class(cls, value: Any) -> Any:
+        from .aliases import unit_class
+
+        found = unit_class(value)
+        if found is None:
+            raise ValueError(f"unit class {value!r}: expected 优先保护 / 重点管控 / 一般管控 (or priority / key / "
+                             "general, 1 / 2 / 3)")
+        return found
+
+    @model_validator(mode="after")
+    def _class_digit(self) -> ControlUnitSpec:
+        from .aliases import CLASS_DIGIT, CLASS_ZH
+
+        if self.code.startswith("ZH"):
+            digit = self.code[8]
+            if digit not in "123":
+                raise ValueError(f"unit code {self.code}: the 9th character (the class digit after ZH and the "
+                                 f"6-digit administrative code) is {digit!r}; expected 1, 2 or 3")
+            if digit != CLASS_DIGIT[self.unit_class]:
+                raise ValueError(
+                    f"unit code {self.code} has class digit {digit} but the class given is "
+                    f"{CLASS_ZH[self.unit_class]} ({self.unit_class}, digit {CLASS_DIGIT[self.unit_class]}): "
+                    "one of the two is wrong"
+                )
+        return self
 
 
 class ProtectedSpec(_Spec):
@@ -256,6 +321,10 @@ class ZoneLayer(_Spec):
     code_field: str | None = Field(None, description="control units: the unit code")
     class_field: str | None = Field(None, description="control units: priority / key / general (or 优先保护 ...)")
     type_field: str | None = Field(None, description="receptors: residential / school / hospital")
+    spatial_layout_field: str | None = Field(None, description="control units: 空间布局约束 text")
+    emission_control_field: str | None = Field(None, description="control units: 污染物排放管控 text")
+    risk_prevention_field: str | None = Field(None, description="control units: 环境风险防控 text")
+    resource_efficiency_field: str | None = Field(None, description="control units: 资源开发效率要求 text")
     buffer_m: float = Field(0, ge=0, description="red lines / water sources")
     setbacks: tuple[Setback, ...] = Field((), description="receptors: setbacks for every feature")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import shapely
+
 from .catalog import Catalog
 
 __all__ = ["summarise"]
@@ -35,6 +37,19 @@ def summarise(catalog: Catalog) -> dict[str, Any]:
                 for c in park.caps
             ],
         })
+    units = []
+    park_ids = list(catalog.parks)
+    park_geoms = [zones.at[p, "geometry"] for p in park_ids]
+    tree = shapely.STRtree(park_geoms) if park_geoms else None
+    for zone_id, unit in catalog.control_units.items():
+        hits = tree.query(zones.at[zone_id, "geometry"], predicate="intersects") if tree is not None else []
+        access = unit.access
+        units.append({
+            "id": zone_id, "code": unit.code, "name": catalog.names.get(zone_id, zone_id), "class": unit.unit_class,
+            "parks": [park_ids[i] for i in sorted(hits)],
+            "texts": [key for key in ("spatial_layout", "emission_control", "risk_prevention", "resource_efficiency")
+                      if getattr(access, key)],
+        })
     return {
         "name": catalog.name,
         "source": catalog.source,
@@ -43,5 +58,7 @@ def summarise(catalog: Catalog) -> dict[str, Any]:
         "metric_crs": {f"EPSG:{int(k)}": int(v) for k, v in zones["metric_epsg"].value_counts().sort_index().items()},
         "parks": parks,
         "standards": sorted(catalog.standards.standards),
+        "control_units": units,
         "warnings": list(catalog.warnings),
+        "notes": list(catalog.notes),
     }

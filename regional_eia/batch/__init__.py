@@ -48,6 +48,7 @@ class BatchSummary:
     seconds: float
     stages: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -57,7 +58,7 @@ class BatchSummary:
         return {"input": self.input, "output": self.output, "mode": self.mode, "rows": self.rows,
                 "by_verdict": self.by_verdict, "by_code": self.by_code, "caps": self.caps,
                 "seconds": round(self.seconds, 3), "stages": {k: round(v, 3) for k, v in self.stages.items()},
-                "warnings": self.warnings}
+                "warnings": self.warnings, "notes": self.notes}
 
 
 class Tally:
@@ -119,6 +120,7 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
                  on: dt.date | None = None, book: CapacityBook | None = None, mode: Mode = "independent",
                  chunk_size: int = 100_000, encoding: str | None = None, mapping: str | Path | dict | None = None,
                  crs: str | None = None, layer: str | None = None, nearest_park: bool = False,
+                 ignore_columns: tuple[str, ...] = (),
                  progress: Callable[[int, int | None], None] | None = None) -> BatchSummary:
     """Screen every row of ``input`` and write one result row per input row, in order, to ``output``.
 
@@ -139,6 +141,9 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
         without one, and the layer or sheet to read.
     nearest_park
         Fill ``nearest_park`` and ``nearest_park_m`` for sites outside every park (slower).
+    ignore_columns
+        Columns that look like quantities but are not to be read (otherwise such a column is an error
+        for the whole file: see :func:`.schema.parse_columns`).
     progress
         Called with (rows done, rows in all when known) after each chunk.
 
@@ -151,7 +156,8 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
     began = time.perf_counter()
     catalog = catalog or load_catalog()
     on = on or dt.date.today()
-    source = open_input(input, chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs, layer=layer)
+    source = open_input(input, chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs, layer=layer,
+                        ignore_columns=ignore_columns)
     engine = BatchEngine(catalog, on, book=book, mode=mode, nearest_park=nearest_park)
     tally = Tally(engine)
     with open_output(output) as writer:
@@ -165,5 +171,5 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
         input=str(input), output=str(output), mode=mode, rows=tally.rows,
         by_verdict={k: v for k, v in tally.verdicts.items()}, by_code={k: v for k, v in tally.codes.items() if v},
         caps=tally.caps(), seconds=time.perf_counter() - began, stages=dict(engine.timings),
-        warnings=list(source.warnings),
+        warnings=list(source.warnings), notes=list(source.notes),
     )

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import FALSE, NUMBER, ROUTES, TRUE, WASTEWATER_COLUMNS, Columns, crs_text, split_processes
+from .schema import FALSE, NUMBER, TRUE, WASTEWATER_COLUMNS, Columns, crs_text, normalise_route, split_processes
 
 __all__ = ["Parsed", "parse_chunk"]
 
@@ -222,7 +222,7 @@ def parse_chunk(table: pa.Table, columns: Columns, geometry_crs=None) -> Parsed:
         has_air |= ~np.isnan(values)
     suspect |= negative
 
-    route = _map(texts["route"], lambda u: ROUTES.get(u.lower(), ROUTES.get(u, u)))
+    route = _map(texts["route"], lambda u: normalise_route(u) or u)
     rwc = _map(texts["receiving_water_class"], str.upper)
     outfall_text = texts["new_outfall"]
     new_outfall = np.ones(n, dtype=bool)

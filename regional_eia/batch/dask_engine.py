@@ -97,7 +97,7 @@ def screen_batch_dask(input: str | Path, output: str | Path, *, catalog: Catalog
                       on: dt.date | None = None, book: CapacityBook | None = None, mode: Mode = "independent",
                       chunk_size: int = 100_000, encoding: str | None = None, mapping=None, crs: str | None = None,
                       layer: str | None = None, nearest_park: bool = False, scheduler: str | None = None,
-                      client=None,
+                      client=None, ignore_columns: tuple[str, ...] = (),
                       progress: Callable[[int, int | None], None] | None = None) -> BatchSummary:
     """:func:`regional_eia.batch.screen_batch` on Dask: a local cluster, or ``scheduler`` (an address).
 
@@ -113,7 +113,11 @@ def screen_batch_dask(input: str | Path, output: str | Path, *, catalog: Catalog
     on = on or dt.date.today()
     if layer is not None:
         raise BatchInputError(path, "--layer is not supported by the dask engine; use --engine local")
-    source = open_input(path, chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs)
+    source = open_input(path, chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs,
+                        ignore_columns=ignore_columns)
+    if source.skip_rows > 1 or source.format == "excel":
+        raise BatchInputError(path, "the dask engine reads plain tables (header on the first line, no units row, "
+                                    "not Excel); use --engine local for this file")
     client_engine = BatchEngine(catalog, on, book=book, mode=mode)
     positions = client_engine.positions()
     tally = Tally(client_engine)

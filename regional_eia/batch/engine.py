@@ -47,6 +47,7 @@ from ..errors import ProjectError
 from ..locate import CHINA_BOUNDS, locate
 from ..project import check_processes, project_from_data
 from ..result import FINDING_CODES
+from ..review import review_findings
 from ..screening import setback_for, access_matches
 from ..spatial import join_pairs, nearest_parks
 from ..standards_check import water_context
@@ -66,6 +67,7 @@ SEVERITY_OF = {
     "OFFSET_REQUIRED": "conditional", "STANDARD_EXCEEDED": "fail", "STANDARD_NOT_COVERED": "warning",
     "POLLUTANT_NOT_DECLARED": "warning", "WORKSHOP_OUTLET_REQUIRED": "incomplete", "OUTFALL_FORBIDDEN": "fail",
     "DATA_MISSING": "incomplete", "EIA_CATEGORY": "info",
+    "UNIT_REQUIREMENT": "conditional", "NO_CONTROL_UNIT": "incomplete", "DISCHARGE_NOT_GIVEN": "incomplete",
 }
 _LEVELS = ("fail", "incomplete", "conditional")  # the severities a main reason is taken from
 _CODE_INDEX = {code: i for i, code in enumerate(CODES)}
@@ -155,6 +157,9 @@ class BatchEngine:
         self.park_zone = np.array([zones.index.get_loc(z) for z in self.parks], dtype=np.int64)
         self.zone_area = np.array([shapely.area(g) if k == 0 else np.nan
                                    for g, k in zip(zones["metric_geometry"], self.kind)])
+        self._unit_zone_by_code = {}
+        for zone_id, unit in catalog.control_units.items():
+            self._unit_zone_by_code.setdefault(unit.code, zone_id)
         self.unit_code = np.array([catalog.control_units[z].code if z in catalog.control_units else None
                                    for z in self.zone_ids], dtype=object)
         self._access_ids: dict[int, int] = {}
@@ -312,7 +317,28 @@ class BatchEngine:
         with self._timed("category"):
             self._simplification_pre(p, rows, out)
         out.bits[rows] |= BIT["EIA_CATEGORY"]
+        with self._timed("review"):
+            self._review(p, rows, out)
         return out
+
+    def _review(self, p: Parsed, rows: np.ndarray, out: Assessed) -> None:
+        """Unit requirement texts and data gaps: ``review_findings`` once per distinct key."""
+        declared = p.has_ww[rows] | p.has_air[rows]
+        codes, uniques = _factorize(out.units[rows], p.industry[rows], declared, out.category[rows])
+        flags = np.zeros(len(uniques), dtype=np.uint32)
+        firsts = {level: np.full(len(uniques), -1, dtype=np.int8) for level in _LEVELS}
+        for k, (units, industry, has_any, category) in enumerate(uniques):
+            zone_ids = [self._unit_zone_by_code[c] for c in units.split(";")] if units else []
+            found = review_findings(self.catalog, industry, zone_ids, has_wastewater=bool(has_any), has_air=False,
+                                    category=category)
+            for finding in found:
+                flags[k] |= BIT[finding.code]
+                if finding.severity in firsts and firsts[finding.severity][k] < 0:
+                    firsts[finding.severity][k] = _CODE_INDEX[finding.code]
+        out.bits[rows] |= flags[codes]
+        for level, first in firsts.items():
+            current = out.first_post[level][rows]
+            out.first_post[level][rows] = np.where(current >= 0, current, first[codes])
 
     # --- location ----------------------------------------------------------------------------------
 

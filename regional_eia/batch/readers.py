@@ -22,7 +22,7 @@ from pyproj import CRS
 from zones.crs import parse_crs
 from zones.errors import CRSError
 
-from .schema import BatchInputError, Columns, load_mapping, parse_columns
+from .schema import BatchInputError, Columns, load_mapping, normalise_chunk, parse_columns
 
 __all__ = ["Chunk", "Source", "open_input", "INPUT_FORMATS"]
 
@@ -49,18 +49,26 @@ class Source:
     rows: int | None = None  # when the format tells without reading it all
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    skip_rows: int = 0  # lines above the first data row (a title row, the header, a units row)
+    notes: list[str] = field(default_factory=list)  # how the file was read: encoding, sheet, rows skipped
 
 
 def open_input(path: str | Path, *, chunk_size: int = 100_000, encoding: str | None = None,
                mapping: str | Path | dict | None = None, crs: str | None = None,
-               layer: str | None = None) -> Source:
+               layer: str | None = None, ignore_columns: tuple[str, ...] | list[str] = ()) -> Source:
     """Open a batch input by its extension; the header is read and checked now, the rows lazily.
+
+    CSV and Excel inputs are read as committees type them: a title row above the header and a units
+    row under it are recognised and skipped (the units used), the sheet holding the header is found
+    when it is not the first, and every cell goes through :func:`.schema.normalise_chunk` (full-width
+    digits, thousands separators, 排放去向 and coordinate-system labels). Duplicate project ids stop the
+    batch naming both rows; the output is then not written.
 
     Raises
     ------
     BatchInputError
-        A missing file, an unknown extension, an unreadable header, or a header without id,
-        industry or coordinates.
+        A missing file, an unknown extension, an unreadable header, a header without id, industry or
+        coordinates, or a quantity column the schema does not know (unless in ``ignore_columns``).
     """
     path = Path(path)
     if not path.is_file():
@@ -73,7 +81,72 @@ def open_input(path: str | Path, *, chunk_size: int = 100_000, encoding: str | N
     if chunk_size < 1:
         raise BatchInputError(path, "--chunk-size must be at least 1")
     reader = {"csv": _csv, "excel": _excel, "gpkg": _ogr, "geojson": _ogr, "parquet": _parquet}[kind]
-    return reader(path, chunk_size=chunk_size, encoding=encoding, mapping=names, crs=crs, layer=layer, kind=kind)
+    source = reader(path, chunk_size=chunk_size, encoding=encoding, mapping=names, crs=crs, layer=layer, kind=kind,
+                    ignore=tuple(ignore_columns))
+    source.chunks = _checked(source.chunks, source.columns, path)
+    return source
+
+
+def _checked(chunks: Iterator[Chunk], columns: Columns, path: Path) -> Iterator[Chunk]:
+    """Each chunk normalised; a project id seen before stops the batch naming both rows."""
+    seen = _SeenIds()
+    id_column = columns.base.get("id")
+    for chunk in chunks:
+        chunk.table = normalise_chunk(chunk.table, columns)
+        if id_column is not None:
+            duplicate = seen.add(chunk.table.column(id_column), chunk.start)
+            if duplicate is not None:
+                value, first, again = duplicate
+                raise BatchInputError(path, f"project id {value!r} appears twice: data rows {first} and {again} "
+                                            "(ids must be unique; the batch was stopped and nothing written)", "id")
+        yield chunk
+
+
+class _SeenIds:
+    """Project ids seen so far, as 64-bit hashes in sorted runs merged as they grow: 16 bytes an id, so a
+    national batch of ten million rows needs no set of ten million strings.
+
+    Within a chunk, a repeated hash is confirmed on the ids themselves. Across chunks the hash alone
+    decides: two different ids share a 64-bit hash with odds of about n^2 / 2^65 (3e-6 for ten million
+    rows), and the error names both rows, so such a collision would show and could not pass silently.
+    """
+
+    def __init__(self):
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (hashes sorted, data row numbers)
+
+    def add(self, column, start: int) -> tuple[str, int, int] | None:
+        import pandas as pd
+        import pyarrow.compute as pc
+
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = column.cast(pa.string())
+        trimmed = pc.utf8_trim_whitespace(column)
+        present = pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False)
+        if not present.any():
+            return None
+        texts = np.asarray(trimmed.filter(pa.chunked_array([present]) if isinstance(trimmed, pa.ChunkedArray)
+                                          else pa.array(present)).to_numpy(zero_copy_only=False), dtype=object)
+        rows = np.flatnonzero(present) + start + 1
+        hashes = pd.util.hash_array(texts, hash_key="regionaleia-id-1", categorize=False)
+        order = np.argsort(hashes)
+        hashes, rows, texts = hashes[order], rows[order], texts[order]
+        for i in np.flatnonzero(hashes[1:] == hashes[:-1]):
+            if texts[i] == texts[i + 1]:
+                first, again = sorted((int(rows[i]), int(rows[i + 1])))
+                return str(texts[i]), first, again
+        for run_hashes, run_rows in self.runs:
+            at = np.minimum(np.searchsorted(run_hashes, hashes), run_hashes.size - 1)
+            hit = np.flatnonzero(run_hashes[at] == hashes)
+            if hit.size:
+                k = hit[np.argmin(rows[hit])]
+                return str(texts[k]), int(run_rows[at[k]]), int(rows[k])
+        self.runs.append((hashes, rows))
+        while len(self.runs) > 1 and self.runs[-1][0].size >= self.runs[-2][0].size:
+            (a_hashes, a_rows), (b_hashes, b_rows) = self.runs.pop(), self.runs.pop()
+            merged, merged_rows = np.concatenate([b_hashes, a_hashes]), np.concatenate([b_rows, a_rows])
+            order = np.argsort(merged)
+            self.runs.append((merged[order], merged_rows[order]))
+        return None
 
 
 def _default_crs(crs: str | None, path: Path) -> str | None:
@@ -100,7 +173,7 @@ def _detect_encoding(path: Path) -> str:
         return "gb18030"  # a superset of GBK and GB2312, as Chinese agencies' CSVs are written
 
 
-def _csv(path: Path, *, chunk_size: int, encoding: str | None, mapping, crs, layer, kind) -> Source:
+def _csv(path: Path, *, chunk_size: int, encoding: str | None, mapping, crs, layer, kind, ignore) -> Source:
     from pyarrow import csv as pacsv
 
     encoding = encoding or _detect_encoding(path)
@@ -110,20 +183,24 @@ def _csv(path: Path, *, chunk_size: int, encoding: str | None, mapping, crs, lay
         raise BatchInputError(path, f"unknown encoding {encoding!r} (try utf-8 or gbk)") from exc
     try:
         with path.open(encoding=encoding, newline="") as f:
-            header = next(csv.reader(f), None)
+            reader = csv.reader(f)
+            top = [row for _, row in zip(range(_HEADER_SEARCH_ROWS + 1), reader)]
     except UnicodeDecodeError as exc:
         raise BatchInputError(path, f"the header is not {encoding} text; give --encoding (utf-8, gbk)") from exc
-    if not header:
+    except csv.Error as exc:
+        raise BatchInputError(path, f"not a readable CSV: {exc}") from exc
+    if not top or not top[0]:
         raise BatchInputError(path, "empty file: expected a header line")
-    header[0] = header[0].lstrip("\ufeff")
-    if len(set(header)) != len(header):
-        dup = next(h for h in header if header.count(h) > 1)
-        raise BatchInputError(path, f"column {dup!r} appears twice in the header")
-    columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path))
+    top[0][0] = top[0][0].lstrip("\ufeff")
+    at, units = _find_header(top, path)
+    header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(top[at])]
+    _refuse_duplicate_headers(header, path)
+    columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path), units=units, ignore=ignore)
+    skip = at + 1 + (1 if units is not None else 0)
     arrow_encoding = "utf8" if encoding.replace("-", "").lower() in ("utf8", "utf8sig") else encoding
 
     def chunks() -> Iterator[Chunk]:
-        read = pacsv.ReadOptions(encoding=arrow_encoding, block_size=1 << 23, column_names=header, skip_rows=1)
+        read = pacsv.ReadOptions(encoding=arrow_encoding, block_size=1 << 23, column_names=header, skip_rows=skip)
         convert = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False)
         try:
             reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
@@ -132,7 +209,55 @@ def _csv(path: Path, *, chunk_size: int, encoding: str | None, mapping, crs, lay
             raise BatchInputError(path, f"cannot read the CSV ({exc}); check the encoding (--encoding) and that "
                                         "every line has the header's columns") from exc
 
-    return Source(path, "csv", columns, chunks(), encoding=encoding, warnings=_ignored(columns))
+    notes = _layout_notes(at, units, top)
+    return Source(path, "csv", columns, chunks(), encoding=encoding,
+                  warnings=_ignored(columns), skip_rows=skip, notes=[f"read as {encoding}", *notes])
+
+
+_HEADER_SEARCH_ROWS = 10
+_PLACEHOLDERS = {"", "-", "—", "/", "／", "单位", "unit", "units", "°", "度", "无量纲", "——"}
+
+
+def _find_header(top: list[list], path: Path) -> tuple[int, list[str | None] | None]:
+    """(index of the header row among the first rows, the units row under it or None).
+
+    The header is the first row in which at least two cells name batch columns, one of them the id or
+    the industry (a title row such as 2026年入园项目清单 above it names none). The row under it is a
+    units row when its cells are units (m3/d, mg/L, t/a ...) or blanks and dashes, and at least one is
+    a unit.
+    """
+    from .schema import header_score, _unit_symbol
+
+    for at, row in enumerate(top[:_HEADER_SEARCH_ROWS]):
+        cells = [str(c).strip() if c is not None else "" for c in row]
+        if header_score(cells) >= 2:
+            units = None
+            if at + 1 < len(top):
+                below = [str(c).strip() if c is not None else "" for c in top[at + 1]]
+                unit_cells = [c for c in below if _unit_symbol(c)]
+                others = [c for c in below if not _unit_symbol(c) and c.lower() not in _PLACEHOLDERS]
+                if unit_cells and not others:
+                    units = below + [None] * (len(cells) - len(below))
+            return at, units
+    first = [str(c) for c in top[0] if c not in (None, "")]
+    raise BatchInputError(path, "no header row found in the first rows: expected one naming the id (项目编号) and "
+                                f"industry (行业代码) columns; the first row reads {', '.join(first[:8]) or '(empty)'}")
+
+
+def _layout_notes(at: int, units, top) -> list[str]:
+    notes = []
+    if at:
+        title = " ".join(str(c) for c in top[0] if c not in (None, ""))
+        notes.append(f"header on line {at + 1}; skipped the title line(s) above it ({title[:40]})")
+    if units is not None:
+        notes.append(f"line {at + 2} is a units row: " + ", ".join(u for u in units if u))
+    return notes
+
+
+def _refuse_duplicate_headers(header: list[str], path: Path) -> None:
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise BatchInputError(path, f"column {dup!r} appears twice in the header")
 
 
 def _rechunk(tables: Iterator[pa.Table], chunk_size: int) -> Iterator[Chunk]:
@@ -175,32 +300,54 @@ def _excel_text(value) -> str | None:
     return str(value)
 
 
-def _excel(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind) -> Source:
-    try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - an install without the batch extra
-        raise BatchInputError(path, "reading Excel needs openpyxl: pip install 'regional-eia[batch]'") from exc
+def _excel(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
+    import openpyxl
+
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         raise BatchInputError(path, f"not a readable .xlsx workbook: {exc}") from exc
     if layer is not None and layer not in book.sheetnames:
         raise BatchInputError(path, f"no sheet {layer!r}; the workbook has {', '.join(book.sheetnames)}")
-    sheet = book[layer] if layer else book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header_row = next(rows, None)
-    if not header_row:
-        raise BatchInputError(path, f"sheet {sheet.title!r} is empty: expected a header row")
-    header = [_excel_text(h) or f"column_{i + 1}" for i, h in enumerate(header_row)]
-    while header and header[-1].startswith("column_") and header_row[len(header) - 1] is None:
+    sheets = [book[layer]] if layer else list(book.worksheets)
+    found = None
+    tried = []
+    for sheet in sheets:
+        top = [[_excel_text(v) for v in row] for _, row in zip(range(_HEADER_SEARCH_ROWS + 1),
+                                                                   sheet.iter_rows(values_only=True))]
+        if not top:
+            tried.append(f"{sheet.title} (empty)")
+            continue
+        try:
+            at, units = _find_header(top, path)
+        except BatchInputError as exc:
+            if layer:
+                raise BatchInputError(path, f"sheet {sheet.title!r}: {exc.why}") from None
+            tried.append(sheet.title)
+            continue
+        found = (sheet, top, at, units)
+        break
+    if found is None:
+        raise BatchInputError(path, "no sheet has a header row naming the id (项目编号) and industry (行业代码) "
+                                    f"columns; sheets looked at: {', '.join(tried)}")
+    sheet, top, at, units = found
+    header_row = top[at]
+    header = [(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(header_row)]
+    while header and header[-1].startswith("column_") and not header_row[len(header) - 1]:
         header.pop()
-    columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path))
+    _refuse_duplicate_headers(header, path)
+    columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path),
+                            units=units[:len(header)] if units else None, ignore=ignore)
     width = len(header)
+    skip = at + 1 + (1 if units is not None else 0)
+    notes = [f"read sheet {sheet.title!r}" + (f" (of {', '.join(book.sheetnames)})" if len(book.sheetnames) > 1
+                                              else "")]
+    notes += [n.replace("line", "row") for n in _layout_notes(at, units, top)]
 
     def tables() -> Iterator[pa.Table]:
         buffer: list[list[str | None]] = [[] for _ in header]
         count = 0
-        for values in rows:
+        for values in sheet.iter_rows(min_row=skip + 1, values_only=True):
             values = list(values[:width]) + [None] * (width - len(values))
             if all(v is None for v in values):
                 continue
@@ -214,7 +361,8 @@ def _excel(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind) 
             yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
         book.close()
 
-    return Source(path, "excel", columns, _rechunk(tables(), chunk_size), warnings=_ignored(columns))
+    return Source(path, "excel", columns, _rechunk(tables(), chunk_size), warnings=_ignored(columns),
+                  skip_rows=skip, notes=notes)
 
 
 # --- GeoPackage, GeoJSON ---------------------------------------------------------------------------
@@ -231,7 +379,7 @@ def _layer_crs(declared, crs: str | None, path: Path) -> CRS:
     return parsed
 
 
-def _ogr(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind) -> Source:
+def _ogr(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
     import pyogrio
     from pyogrio.raw import open_arrow
 
@@ -241,7 +389,7 @@ def _ogr(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind) ->
         raise BatchInputError(path, f"cannot open the layer: {exc}") from exc
     geometry_crs = _layer_crs(info.get("crs"), crs, path)
     header = [str(f) for f in info["fields"]]
-    columns = parse_columns(header, path, mapping, geometry=True, default_crs=None)
+    columns = parse_columns(header, path, mapping, geometry=True, default_crs=None, ignore=ignore)
 
     def tables() -> Iterator[Chunk]:
         start = 0
@@ -263,7 +411,7 @@ def _ogr(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind) ->
 # --- Parquet and GeoParquet ------------------------------------------------------------------------
 
 
-def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind) -> Source:
+def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
     import pyarrow.parquet as pq
 
     try:
@@ -285,7 +433,7 @@ def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind
             if declared is not None else _layer_crs(None, crs, path)
         header = [h for h in header if h != geometry_name]
     columns = parse_columns(header, path, mapping, geometry=geo is not None,
-                            default_crs=None if geo is not None else _default_crs(crs, path))
+                            default_crs=None if geo is not None else _default_crs(crs, path), ignore=ignore)
 
     def chunks() -> Iterator[Chunk]:
         start = 0

@@ -15,6 +15,8 @@ def render_batch_summary(summary: BatchSummary, console: Console) -> None:
 
     console.print(f"{summary.rows:,} rows screened ({summary.mode}) in {summary.seconds:,.1f} s: "
                   + ", ".join(f"{k} {v:,}" for k, v in summary.by_verdict.items() if v), highlight=False)
+    for note in summary.notes:
+        console.print(f"read: {note}", markup=False, highlight=False)
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if summary.by_code:

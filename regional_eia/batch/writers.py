@@ -1,14 +1,16 @@
 """Write batch results by the output's extension, chunk by chunk, in input order.
 
 CSV (UTF-8 with BOM, so that Excel shows Chinese names; text a spreadsheet would run as a formula gets
-a leading apostrophe, :func:`regional_eia.escape.defuse_csv`), JSON lines, GeoJSON, GeoPackage and
-GeoParquet. Geographic outputs carry each site as a WGS84 point (the centroid of a site polygon);
+a leading apostrophe, :func:`regional_eia.escape.defuse_csv`), JSON lines, GeoJSON, GeoPackage,
+GeoParquet and Excel (.xlsx, one sheet, text defused the same way). Geographic outputs carry each site as
+a WGS84 point (the centroid of a site polygon);
 a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -24,7 +26,8 @@ from .schema import BatchInputError
 __all__ = ["open_output", "OUTPUT_FORMATS", "OUTPUT_SCHEMA", "Writer"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".geojson": "geojson", ".gpkg": "gpkg",
-                  ".parquet": "parquet", ".geoparquet": "parquet"}
+                  ".parquet": "parquet", ".geoparquet": "parquet", ".xlsx": "xlsx"}
+EXCEL_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
 _FLOATS = ("lon", "lat", "nearest_park_m", "cap_remaining", "cap_demand", "cap_utilisation_after",
            "cap_reduce_by", "reuse_rate_to_fit")
 OUTPUT_SCHEMA = pa.schema([
@@ -64,17 +67,33 @@ def _wkb_points(table: pa.Table) -> pa.Array:
 
 
 class Writer(ABC):
-    """Write chunks of result rows to ``path``; ``close()`` (or ``with``) finishes the file."""
+    """Write chunks of result rows to ``path``; ``close()`` (or ``with``) finishes the file.
+
+    Used as a context manager (as :func:`open_output` returns it), a writer writes into a hidden file
+    beside the output and moves it into place only when the batch ends well: a batch stopped by an
+    error (a whole-file error found on row 90,000, an interrupt) leaves no half-written output.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.rows = 0
+        self.final: Path | None = None
 
     def __enter__(self) -> Writer:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+            if self.final is not None:
+                os.replace(self.path, self.final)
+            return
+        try:
+            self.close()
+        except Exception:  # the batch's own error is the one to report
+            pass
+        if self.final is not None:
+            self.path.unlink(missing_ok=True)
 
     def write(self, table: pa.Table) -> None:
         """Append rows (an Arrow table with :data:`OUTPUT_SCHEMA`'s columns)."""
@@ -196,6 +215,40 @@ class _GeoParquet(Writer):
         self.writer.close()
 
 
+class _Excel(Writer):
+    """One sheet ``screening`` (openpyxl's write-only mode, so memory stays flat), header frozen."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        import openpyxl
+
+        self.book = openpyxl.Workbook(write_only=True)
+        self.sheet = self.book.create_sheet("screening")
+        self.sheet.freeze_panes = "A2"
+        self.sheet.append(list(OUTPUT_COLUMNS))
+
+    def _write(self, table):
+        if self.rows + table.num_rows > EXCEL_MAX_ROWS:
+            raise BatchInputError(self.final or self.path, f"more than {EXCEL_MAX_ROWS:,} rows do not fit an Excel "
+                                  "sheet; write .csv or .parquet", "--out")
+        from openpyxl.cell import WriteOnlyCell
+
+        columns = [table.column(name).to_pylist() for name in OUTPUT_COLUMNS]
+        for values in zip(*columns):
+            row = []
+            for value in values:
+                if isinstance(value, float) and value != value:
+                    value = None
+                cell = WriteOnlyCell(self.sheet, value=value)
+                if cell.data_type == "f":  # text that looks like a formula (=, +, -, @) stays text
+                    cell.data_type = "s"
+                row.append(cell)
+            self.sheet.append(row)
+
+    def close(self):
+        self.book.save(self.path)
+
+
 def open_output(path: str | Path) -> Writer:
     """A writer for ``path`` by its extension (see :data:`OUTPUT_FORMATS`)."""
     path = Path(path)
@@ -205,5 +258,8 @@ def open_output(path: str | Path) -> Writer:
                                     f"{', '.join(sorted(OUTPUT_FORMATS))}", "--out")
     if not path.parent.is_dir():
         raise BatchInputError(path, f"folder {path.parent} does not exist", "--out")
-    return {"csv": _CSV, "jsonl": _JSONLines, "geojson": _GeoJSON, "gpkg": _GeoPackage,
-            "parquet": _GeoParquet}[kind](path)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    writer = {"csv": _CSV, "jsonl": _JSONLines, "geojson": _GeoJSON, "gpkg": _GeoPackage,
+              "parquet": _GeoParquet, "xlsx": _Excel}[kind](partial)
+    writer.final = path
+    return writer

@@ -39,11 +39,53 @@ FONT_MISSING = (
 
 @functools.lru_cache(maxsize=1)
 def find_cjk_font() -> str | None:
-    """The family name of the first installed font of :data:`CJK_FAMILIES`, or None."""
+    """The family name of the first installed font of :data:`CJK_FAMILIES`, or None.
+
+    matplotlib knows the fonts of its cache, which is built once: a font installed after that (the
+    usual order on a fresh machine: pip install, first plot, then apt-get install fonts-noto-cjk) is
+    missing from it. So when the cache has no CJK font, fontconfig is asked for the files of the
+    families wanted, and those are added to matplotlib's font manager for this process.
+    """
     from matplotlib import font_manager
 
+    found = _first_known(font_manager)
+    if found is None and _add_fontconfig_fonts(font_manager):
+        found = _first_known(font_manager)
+    return found
+
+
+def _first_known(font_manager) -> str | None:
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FAMILIES if family in installed), None)
+
+
+def _add_fontconfig_fonts(font_manager) -> bool:
+    """Add the files fontconfig lists for :data:`CJK_FAMILIES`; whether any was added."""
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    try:
+        listing = subprocess.run([fc_list, ":lang=zh", "family", "file"], capture_output=True, text=True,
+                                 timeout=30, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    wanted = set(CJK_FAMILIES)
+    files = []
+    for line in listing.splitlines():
+        path, _, families = line.partition(": ")
+        if wanted & {f.strip() for f in families.split(",")} and path not in files:
+            files.append(path)
+    added = False
+    for path in files:
+        try:
+            font_manager.fontManager.addfont(path)
+            added = True
+        except (OSError, RuntimeError, ValueError):
+            continue
+    return added
 
 
 @contextmanager

@@ -303,6 +303,23 @@ class Wording:
         protection = self.msg("finding.OUTFALL_FORBIDDEN.protection") if f.values.get("protection_zone") else ""
         return "finding.OUTFALL_FORBIDDEN", {"receiving_class": f.values["receiving_class"], "protection": protection}
 
+    def _ctx_unit_requirement(self, f: Finding, result):
+        from ..review import REQUIREMENT_PARTS
+
+        parts = [self.msg("finding.UNIT_REQUIREMENT.part", part=zh if self.lang == "zh" else en,
+                          text=" / ".join(f.values[key]))
+                 for key, zh, en in REQUIREMENT_PARTS if f.values.get(key)]
+        texts = self.msg("list.sep").join(parts) if parts else self.msg("finding.UNIT_REQUIREMENT.none")
+        return "finding.UNIT_REQUIREMENT", {"code": f.values["unit_code"], "zone": self.zone_name(f.zone_id),
+                                            "unit_class": self.msg(f"unit_class.{f.values['unit_class']}"),
+                                            "texts": texts}
+
+    def _ctx_no_control_unit(self, f: Finding, result):
+        return "finding.NO_CONTROL_UNIT", {}
+
+    def _ctx_discharge_not_given(self, f: Finding, result):
+        return "finding.DISCHARGE_NOT_GIVEN", {"industry": f.values["industry"], "why": f.values["why"]}
+
     def _ctx_eia_category(self, f: Finding, result):
         category = result.eia_category
         rows = f.values.get("rows") or []
