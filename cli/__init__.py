@@ -14,7 +14,7 @@ from __future__ import annotations
 import signal
 
 # Importing a command module registers its commands; the order here is the order of `--help`.
-from . import screen, schema, catalog, standards, ledger, report, batch  # noqa: F401, I001
+from . import screen, schema, catalog, standards, ledger, report, batch, serve  # noqa: F401, I001
 from ._app import EXIT_BAD_INPUT, EXIT_FAIL_VERDICT, EXIT_OK, app, err, out
 
 __all__ = ["app", "main", "EXIT_OK", "EXIT_FAIL_VERDICT", "EXIT_BAD_INPUT", "out", "err"]

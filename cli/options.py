@@ -39,3 +39,20 @@ ProjectArg = Annotated[Path, typer.Argument(help="Project file (YAML or JSON).",
 def day(value: Optional[dt.datetime]) -> Optional[dt.date]:
     """The date of a ``--on``-style option (typer parses dates as datetimes)."""
     return value.date() if value else None
+
+
+IntegratedOpt = Annotated[
+    Optional[bool],
+    typer.Option("--integrated-for-unlisted/--no-integrated-for-unlisted",
+                 help="Apply GB 8978-1996 as a SUPPLEMENTARY figure (labelled so) to pollutants the industry standard "
+                      "does not list. Default: the catalogue's standards_policy (the text's rule, GB 8978-1996 "
+                      "1.2-1.3: not cross-applied).", show_default=False),
+]
+
+
+def standards_policy(integrated: Optional[bool], catalog):
+    """The catalogue's standards policy, with the command line's choice (if any) over it."""
+    policy = catalog.spec.standards_policy
+    if integrated is None:
+        return policy
+    return policy.model_copy(update={"integrated_for_unlisted": integrated})

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from ._app import EXIT_FAIL_VERDICT, app, err, out
-from .options import CatalogOpt, Format, FormatOpt, OnOpt, ProjectArg, ReadLedgerOpt, day
+from .options import (
+    CatalogOpt,
+    Format,
+    FormatOpt,
+    IntegratedOpt,
+    OnOpt,
+    ProjectArg,
+    ReadLedgerOpt,
+    day,
+    standards_policy,
+)
 
 
 @app.command("screen")
@@ -21,6 +31,7 @@ def screen_command(
     what_if: Annotated[bool, typer.Option(
         "--what-if", help="Also say the smallest change that would fit, and rank the parks that could take it "
                           "(json: {screening, changes, parks, ...}).")] = False,
+    integrated_for_unlisted: IntegratedOpt = None,
 ) -> None:
     """Screen one project: location, zoning, access lists, capacity, offsets and standards."""
     from regional_eia import load_project, screen
@@ -35,7 +46,8 @@ def screen_command(
         if what_if:
             result = _screen_what_if(load_project(project), loaded, book, day(on), format)
         else:
-            result = screen(load_project(project), loaded, book=book, on=day(on))
+            result = screen(load_project(project), loaded, book=book, on=day(on),
+                            policy=standards_policy(integrated_for_unlisted, loaded))
     finally:
         if book is not None:
             book.close()

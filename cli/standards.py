@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import out, sub_app
-from .options import CatalogOpt, Format, FormatOpt, OnOpt, day
+from .options import CatalogOpt, Format, FormatOpt, IntegratedOpt, OnOpt, day, standards_policy
 
 standards_app = sub_app("standards", "The discharge-standard catalogue and the limits that bind.")
 
@@ -63,17 +63,24 @@ def standards_lookup(
     industry: Annotated[str, typer.Option("--industry", "-i", help="GB/T 4754-2017 code, e.g. C1713.")],
     route: Annotated[Route, typer.Option("--route", "-r", help="direct or indirect discharge.")],
     zone: Annotated[Optional[str], typer.Option("--zone", "-z", help="Park id in the catalogue.")] = None,
-    receiving_class: Annotated[Optional[str], typer.Option(help="GB 3838 class of the receiving water.")] = None,
+    receiving_class: Annotated[Optional[str], typer.Option(
+        help="GB 3838 class of the receiving water (GB 3097 class with --receiving-kind sea).")] = None,
+    receiving_kind: Annotated[Optional[str], typer.Option(help="river, lake, reservoir or sea.")] = None,
+    process: Annotated[Optional[list[str]], typer.Option(
+        "--process", "-p", help="Process flag (repeat): an industry standard also applies by activity.")] = None,
     catalog: CatalogOpt = None,
     format: FormatOpt = Format.text,
     on: OnOpt = None,
+    integrated_for_unlisted: IntegratedOpt = None,
 ) -> None:
     """The binding water limits for an industry and route, with their sources and the reasons."""
     from regional_eia.lookup import lookup_limits
     from regional_eia.render import render_lookup
     from zones import load_catalog
 
-    rows = lookup_limits(industry, route.value, load_catalog(catalog), zone, day(on), receiving_class)
+    loaded = load_catalog(catalog)
+    rows = lookup_limits(industry, route.value, loaded, zone, day(on), receiving_class, processes=process or (),
+                         receiving_kind=receiving_kind, policy=standards_policy(integrated_for_unlisted, loaded))
     if format is Format.json:
         out.print_json(json.dumps(rows, ensure_ascii=False), highlight=False)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from standards.eia_category import classify
+from standards.reasons import Reason
 from standards.select import industry_matches
 from zones.catalog import Catalog
 
@@ -33,11 +34,12 @@ def category_for(project: Project, park_id: str | None, catalog: Catalog, on: dt
         raise ProjectError(project.id, "processes", str(exc)) from exc
     qualifies, why, granted = _simplification(project, park_id, catalog, on, findings)
     regional = DOWNGRADE.get(category.category) if qualifies else None
+    missing = [Reason("EIA_MISSING_FLAGS", flags=list(category.missing_flags))] if category.missing_flags else []
     result = CategoryResult(
         category=category.category,
         category_zh=category.category_zh,
-        reasons=list(category.reasons) + ([f"flags not given that could raise it: {', '.join(category.missing_flags)}"]
-                                          if category.missing_flags else []),
+        reasons=list(category.reasons) + missing,
+        reason_codes=list(category.reason_codes) + [r.as_json() for r in missing],
         regional_category=regional,
         regional_category_zh=_ZH.get(regional) if regional else None,
         qualifies_for_simplification=qualifies,

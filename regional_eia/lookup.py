@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
-from standards.select import WaterContext, industry_matches, select_water
+from standards.reasons import reason_json
+from standards.select import StandardsPolicy, select_water
 from zones.catalog import Catalog
 
 from .errors import ProjectError
+from .standards_check import discharge_context
 
 __all__ = ["lookup_limits"]
 
@@ -20,6 +23,11 @@ def lookup_limits(
     zone_id: str | None = None,
     on: dt.date | None = None,
     receiving_class: str | None = None,
+    *,
+    processes: Iterable[str] = (),
+    eia_approved: dt.date | None = None,
+    receiving_kind: str | None = None,
+    policy: StandardsPolicy | None = None,
 ) -> list[dict[str, Any]]:
     """Binding water limits, with sources and reasons, for every pollutant the applicable standards list.
 
@@ -36,7 +44,15 @@ def lookup_limits(
     on
         Date of the limits in force; default today.
     receiving_class
-        GB 3838 class of the receiving water for a direct discharger outside a park.
+        GB 3838 class of the receiving water for a direct discharger outside a park (GB 3097 class for a sea).
+    processes
+        Process flags (EIA-list flags): an industry standard applies by activity too (GB 4287 3.1).
+    eia_approved
+        The EIA approval date of an existing enterprise (None: a proposed project, new limits).
+    receiving_kind
+        ``river``, ``lake``, ``reservoir`` or ``sea`` for ``receiving_class``.
+    policy
+        The standards policy (default: the catalogue's ``standards_policy``).
 
     Examples
     --------
@@ -54,20 +70,10 @@ def lookup_limits(
         if zone_id not in catalog.parks:
             raise ProjectError("--zone", zone_id, f"no park with this id; parks: {', '.join(sorted(catalog.parks))}")
         park = catalog.park(zone_id)
-    wwtp = park.wwtp if park else None
-    water = park.receiving_water if park else None
-    ctx = WaterContext(
-        industry=industry,
-        route=route,
-        on=on,
-        special_limits=bool(park and park.special_limits),
-        receiving_class=receiving_class or (water.target_class if water else None),
-        protection_zone=bool(water and water.protection_zone),
-        wwtp_kind=wwtp.kind if wwtp else None,
-        wwtp_dedicated=bool(wwtp and industry_matches(industry, wwtp.dedicated_industries)),
-        local_standards=park.local_standards if park else (),
-        intake_standard=wwtp.intake_standard if wwtp else None,
-    )
+    ctx = discharge_context(industry, route, park, on, processes=tuple(processes), eia_approved=eia_approved,
+                            receiving_class=receiving_class, receiving_kind=receiving_kind,
+                            park_name=catalog.names.get(zone_id) if zone_id else None,
+                            policy=policy or catalog.spec.standards_policy)
     rows = []
     for pollutant, sel in select_water(catalog.standards, ctx, None).items():
         limit = sel.limit
@@ -78,10 +84,13 @@ def lookup_limits(
             "value": value,
             "value_text": sel.figure_text or (limit.json_value()[1] if limit and value is None else None),
             "unit": limit.unit if limit else None,
-            "standard": limit.standard_number if limit else None,
+            "standard": (limit.standard_number + (" [SUPPLEMENTARY]" if sel.supplementary else "")) if limit else None,
             "table": limit.table if limit else None,
             "column": limit.column if limit else None,
             "monitoring_point": limit.monitoring_point if limit else None,
             "reasons": list(sel.reasons),
+            "reason_codes": reason_json(sel.reasons),
+            "supplementary": sel.supplementary,
+            "not_covered_by": list(sel.not_covered_by),
         })
     return rows

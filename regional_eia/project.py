@@ -182,7 +182,10 @@ class Wastewater(BaseModel):
     )
     pH: PHRange | None = None
     receiving_water_class: Literal["I", "II", "III", "IV", "V"] | None = Field(
-        None, description="direct dischargers outside a park's receiving water: its GB 3838 class"
+        None, description="direct dischargers outside a park's receiving water: its GB 3838 class (GB 3097 for a sea)"
+    )
+    receiving_water_kind: Literal["river", "lake", "reservoir", "sea"] | None = Field(
+        None, description="with receiving_water_class: sea takes GB 3097-1997 classes I-IV (GB 8978-1996 4.1)"
     )
     new_outfall: bool = Field(True, description="a direct discharger opens a new outfall")
     product_output: Quantity | None = Field(None, description="product per year, for per-product limits")
@@ -216,6 +219,13 @@ class Stack(BaseModel):
     source_type: str | None = Field(None, description="e.g. boiler, process heater")
     fuel: Literal["coal", "oil", "gas"] | None = None
     taller_than_buildings_within_200m_by_5m: bool = True
+    exhaust_per_working_day: Quantity | None = Field(
+        None, description="m3 of exhaust gas in one working day (GB 21900-2008 4.2.6: with plated_area_per_working_day)")
+    plated_area_per_working_day: dict[Literal["zinc", "chromium", "other", "anodizing", "bluing"], float] = Field(
+        default_factory=dict, description="m2 plated in one working day by plating type (GB 21900-2008 表6 rows)")
+    so2_source: Literal["production", "use"] | None = Field(
+        None, description="GB 16297-1996 item 1 SO2 rows: production or use of sulphur, SO2, sulphuric acid and other "
+        "sulphur compounds (硫、二氧化硫、硫酸和其它含硫化合物生产 / 使用)")
 
     @field_validator("concentrations")
     @classmethod
@@ -233,12 +243,29 @@ class Stack(BaseModel):
         return values
 
 
+class FugitiveVOCs(BaseModel):
+    """Fugitive VOC sources (VOCs 无组织排放) and the NMHC expected inside the plant, outside the buildings
+    (厂区内, GB 37822-2019 附录A): the 1 h mean and the highest single reading."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sources: tuple[str, ...] = Field(min_length=1, description="e.g. storage tanks, loading, open wastewater tanks")
+    nmhc_1h_mean: Quantity | None = Field(None, description="mg/m3, 1 h mean at the in-plant monitoring point")
+    nmhc_single: Quantity | None = Field(None, description="mg/m3, any single reading there")
+
+    @field_validator("nmhc_1h_mean", "nmhc_single")
+    @classmethod
+    def _gas(cls, q: Quantity | None) -> Quantity | None:
+        return None if q is None else _dimension("gas_concentration", "'8 mg/m3'")(q)
+
+
 class Air(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     emissions: Annotated[dict[str, Quantity], PollutantKeys] = Field(
         default_factory=dict, description="annual emissions, t/a, by pollutant id (or its Chinese name)")
     stacks: tuple[Stack, ...] = ()
+    fugitive_vocs: FugitiveVOCs | None = None
 
     @field_validator("emissions")
     @classmethod
@@ -269,6 +296,9 @@ class Project(BaseModel):
     processes: tuple[str, ...] = Field((), description="process flags (e.g. dyeing, electroplating)")
     location: Location
     construction_start: dt.date | None = Field(None, description="planned; new-enterprise limits apply")
+    eia_approved: dt.date | None = Field(
+        None, description="approval date of the project's EIA report or form; the standards date new and existing "
+        "enterprises by it (GB 8978-1996 4.2.2.3, GB 16297-1996 6.3, GB 4287-2012 3.3/3.4). None: a proposed project")
     wastewater: Wastewater | None = None
     air: Air | None = None
     description: str | None = None

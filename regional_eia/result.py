@@ -43,6 +43,10 @@ FINDING_CODES: dict[str, str] = {
     "WORKSHOP_OUTLET_REQUIRED": "a first-class pollutant must be given at the workshop outlet",
     "OUTFALL_FORBIDDEN": "a new outfall into class I/II water or a class III protection zone",
     "DATA_MISSING": "information needed to decide is missing",
+    "INDUSTRY_PROCESS_MISMATCH": "the industry code and the process flags point to different standards",
+    "WWTP_CLASS_BELOW_REQUIRED": "the park WWTP's GB 18918 class is laxer than its receiving water requires",
+    "STACK_BELOW_MINIMUM_HEIGHT": "a new source's stack is lower than 15 m (GB 16297-1996 7.4)",
+    "NEW_SOURCE_FORBIDDEN": "no new air pollution source may be built in an ambient-air class-1 area (GB 16297-1996 5)",
     "EIA_CATEGORY": "the EIA category and whether the regional simplification applies",
     "UNIT_REQUIREMENT": "a control unit's requirement text applies: a reviewer must confirm the project meets it",
     "NO_CONTROL_UNIT": "the site lies in no control unit of the catalogue (a data gap: 三线一单 covers all land)",
@@ -119,12 +123,19 @@ class StandardCheck(_Out):
     proposed: float | list[float] | None
     complies: bool | None
     reasons: list[str] = Field(default_factory=list)
+    reason_codes: list[dict[str, Any]] = Field(
+        default_factory=list, description="the reasons as {code, values}: standards/reasons.py words them in zh and en")
+    supplementary: bool = Field(
+        False, description="GB 8978-1996 applied by the catalogue's policy to a pollutant the industry standard does "
+        "not list (not the text's rule: GB 8978-1996 1.2-1.3)")
 
 
 class CategoryResult(_Out):
     category: str
     category_zh: str
     reasons: list[str] = Field(default_factory=list)
+    reason_codes: list[dict[str, Any]] = Field(
+        default_factory=list, description="the reasons as {code, values}: standards/reasons.py words them in zh and en")
     regional_category: str | None = None
     regional_category_zh: str | None = None
     qualifies_for_simplification: bool | None = None

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from standards.select import industry_matches
+from standards.select import StandardsPolicy, industry_matches
 from standards.units import convert
 from zones.catalog import Catalog, load_catalog
 from zones.model import AccessList, ParkSpec
@@ -49,6 +49,7 @@ def screen(
     *,
     book: CapacityBook | None = None,
     on: dt.date | None = None,
+    policy: StandardsPolicy | None = None,
 ) -> ScreeningResult:
     """Screen one project against a catalogue: location, zoning, access, capacity, offsets, standards.
 
@@ -62,6 +63,9 @@ def screen(
         Where committed and reserved capacity come from (a ledger); default: the catalogue's figures.
     on
         The screening date (limits in force then); default: today.
+    policy
+        The standards policy (:class:`standards.select.StandardsPolicy`); default: the catalogue's
+        ``standards_policy``.
 
     Returns
     -------
@@ -75,7 +79,7 @@ def screen(
     >>> result.verdict
     'conditional'
     """
-    outcome = screen_many([project], catalog, book=book, on=on)[0]
+    outcome = screen_many([project], catalog, book=book, on=on, policy=policy)[0]
     if isinstance(outcome, RegionalEIAError):
         raise outcome
     return outcome
@@ -88,6 +92,7 @@ def screen_many(
     book: CapacityBook | None = None,
     on: dt.date | None = None,
     sources: Sequence[str] | None = None,
+    policy: StandardsPolicy | None = None,
 ) -> list[Outcome]:
     """Screen many projects with one spatial pass; a project whose site is bad yields its error."""
     catalog = catalog or load_catalog()
@@ -106,12 +111,12 @@ def screen_many(
         if isinstance(site, RegionalEIAError):
             outcomes.append(site)
             continue
-        outcomes.append(_assess(project, site, hits.for_site(i), catalog, book, on))
+        outcomes.append(_assess(project, site, hits.for_site(i), catalog, book, on, policy))
     return outcomes
 
 
 def _assess(project: Project, site: Site, hits: pd.DataFrame, catalog: Catalog, book: CapacityBook,
-            on: dt.date) -> ScreeningResult:
+            on: dt.date, policy: StandardsPolicy | None = None) -> ScreeningResult:
     findings: list[Finding] = []
     park_id, location = _locate_in_parks(site, hits, catalog, findings)
     findings += _zoning_findings(project, hits, catalog)
@@ -124,7 +129,7 @@ def _assess(project: Project, site: Site, hits: pd.DataFrame, catalog: Catalog, 
         park = catalog.park(park_id)
         capacity = _capacity_checks(project, park_id, park, catalog, book, on, findings)
         offsets = _offsets(project, park_id, park, catalog, on, findings)
-    standards_checks = check_standards(project, park_id, catalog, on, findings)
+    standards_checks = check_standards(project, park_id, catalog, on, findings, policy)
     category = category_for(project, park_id, catalog, on, findings)
     findings += review_findings(
         catalog, project.industry, [z for z in hits["zone_id"][(hits["kind"] == "control_unit")

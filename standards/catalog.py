@@ -27,9 +27,19 @@ from .model import (
     StandardFile,
     Table,
     TextValue,
+    check_units,
 )
 
-__all__ = ["Limit", "StandardsCatalog", "load_standards", "builtin_standards"]
+__all__ = ["ALIASES", "Limit", "StandardsCatalog", "load_standards", "builtin_standards"]
+
+ALIASES: dict[str, str] = {
+    "GB21900A-2008": "GB21900-2008",
+    "GB31571A-2015": "GB31571-2015",
+}
+"""Ids once given to the air tables of GB 21900-2008 and GB 31571-2015, which were two files of their own.
+No such standard number exists: each is one standard with water and air tables. The old ids are still
+accepted wherever an id is looked up (``standards show``, a catalogue's ``local_standards``) because
+users may have typed them."""
 
 
 class Limit(BaseModel):
@@ -137,14 +147,26 @@ class StandardsCatalog:
 
     def rows(self, standard_id: str, pollutant: str | None = None) -> tuple[Limit, ...]:
         """Every figure of a standard (amendments included), optionally for one pollutant."""
-        return self._index.get((standard_id, pollutant), ())
+        return self._index.get((ALIASES.get(standard_id, standard_id), pollutant), ())
+
+    def resolve(self, standard_id: str) -> str | None:
+        """The id under which ``standard_id`` is held (spaces, slashes and case ignored; old ids
+        such as ``GB21900A-2008`` mapped by :data:`ALIASES`), or None."""
+        key = _normalise_id(standard_id)
+        aliases = {_normalise_id(old): new for old, new in ALIASES.items()}
+        key = _normalise_id(aliases.get(key, key))
+        return next((sid for sid in self.standards if _normalise_id(sid) == key), None)
 
     def get(self, standard_id: str) -> StandardFile:
-        key = _normalise_id(standard_id)
-        for sid, std in self.standards.items():
-            if _normalise_id(sid) == key:
-                return std
-        raise UnknownStandardError(standard_id, sorted(self.standards))
+        sid = self.resolve(standard_id)
+        if sid is None:
+            raise UnknownStandardError(standard_id, sorted(self.standards))
+        return self.standards[sid]
+
+    def standard(self, standard_id: str) -> StandardFile | None:
+        """The standard held under ``standard_id`` (or an alias of it), or None."""
+        sid = self.resolve(standard_id)
+        return self.standards[sid] if sid else None
 
     def limits_of(self, standard_id: str) -> list[Limit]:
         std = self.get(standard_id)
@@ -209,7 +231,7 @@ def _limit(
         standard=std.id,
         standard_number=std.number,
         standard_kind=std.kind,
-        medium=std.medium,
+        medium=table.medium,
         table=table.id,
         table_title_zh=table.title_zh,
         column=column.id,
@@ -318,13 +340,7 @@ def _check_references(
     for std in standards.values():
         for table in std.tables:
             for row in table.limits:
-                if row.pollutant not in pollutants:
-                    raise StandardsDataError(
-                        sources[std.id],
-                        f"{std.id} {table.id} item {row.item}",
-                        f"pollutant id {row.pollutant!r} is not in the pollutant registry "
-                        "(standards/data/pollutants/)",
-                    )
+                _check_pollutant(row, table.medium, pollutants, sources[std.id], f"{std.id} {table.id} item {row.item}")
     for amendment in amendments:
         base = standards.get(amendment.amends)
         if base is None:
@@ -341,9 +357,24 @@ def _check_references(
         for table_id, rows in amendment.added_rows.items():
             if table_id not in tables:
                 raise StandardsDataError(amendment.id, table_id, "no such table in the base standard")
+            try:
+                check_units(tables[table_id].medium, rows, table_id)
+            except ValueError as exc:
+                raise StandardsDataError(amendment.id, table_id, str(exc)) from exc
             for row in rows:
-                if row.pollutant not in pollutants:
-                    raise StandardsDataError(amendment.id, row.pollutant, "pollutant not in the registry")
+                _check_pollutant(row, tables[table_id].medium, pollutants, amendment.id, f"{table_id} item {row.item}")
+
+
+def _check_pollutant(row, medium: str, pollutants: dict[str, Pollutant], source: object, where: str) -> None:
+    """The row's pollutant is in the registry, and registered for the medium of its table."""
+    pollutant = pollutants.get(row.pollutant)
+    if pollutant is None:
+        raise StandardsDataError(source, where, f"pollutant id {row.pollutant!r} is not in the pollutant registry "
+                                                "(standards/data/pollutants/)")
+    wanted = "air" if medium == "air" else "water"
+    if wanted not in pollutant.media:
+        raise StandardsDataError(source, where, f"{row.pollutant} is used by a {wanted} table but its media are "
+                                                f"{list(pollutant.media)} (pollutants/*.yaml)")
 
 
 _DATA: Traversable = files("standards") / "data"

@@ -34,6 +34,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .reasons import Bilingual, Reason
+
 __all__ = [
     "CATEGORY_ORDER",
     "RESULT_ZH",
@@ -209,6 +211,11 @@ class Row(_Frozen):
     report_form: Criterion
     registration: Criterion
     sensitive_areas_zh: str | None = None
+    needs_any: tuple[FlagId, ...] = Field(
+        (), description="flags of a fact the row grades every project by (item 91: the boilers' fuel and capacity): "
+        "when none is given the category is undetermined, naming the fact, rather than Article 5")
+    needs_zh: str | None = None
+    needs_en: str | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -255,7 +262,7 @@ class Row(_Frozen):
 
     def flags_used(self) -> set[str]:
         """Every flag this row refers to (cells, triggers and industry exclusions)."""
-        used: set[str] = set(self.triggered_by_any)
+        used: set[str] = set(self.triggered_by_any) | set(self.needs_any)
         used.update(e.flag for e in self.industry_exclusions)
         for cat in CATEGORY_ORDER:
             used |= self.criterion(cat).flags_used()
@@ -306,7 +313,11 @@ class CategoryName(_Frozen):
 class Source(_Frozen):
     title_zh: str
     title_en: str
-    file: str
+    issuer: str
+    publication: str | None = Field(None, description="the order (令) that published the list, where read")
+    issued: str | None = None
+    url: str | None = None
+    provenance_note: str | None = None
     effective: str
     effective_text_zh: str
     code_standard_zh: str
@@ -398,6 +409,8 @@ class EIACategory(_Frozen):
     category_zh: str
     rows: tuple[int, ...] = ()
     reasons: tuple[str, ...] = Field(min_length=1)
+    reason_codes: tuple[dict[str, Any], ...] = Field(
+        (), description="the reasons as {code, values}; standards/reasons.py renders them in zh or en")
     missing_flags: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -472,9 +485,9 @@ def _check_flags(flags: Iterable[str], table: ClassificationList) -> frozenset[s
     return frozenset(given)
 
 
-def _expand(given: frozenset[str], digits: str, table: ClassificationList) -> tuple[frozenset[str], list[str]]:
+def _expand(given: frozenset[str], digits: str, table: ClassificationList) -> tuple[frozenset[str], list[Reason]]:
     """Add implied flags (``implies`` and ``implied_by_codes``); say why each was added."""
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     flags = set(given)
     for fid, flag in table.flags.items():
         if fid in flags:
@@ -482,10 +495,8 @@ def _expand(given: frozenset[str], digits: str, table: ClassificationList) -> tu
         code = next((c for c in flag.implied_by_codes if digits.startswith(c)), None)
         if code is not None:
             flags.add(fid)
-            reasons.append(
-                f"Flag {table.describe_flag(fid)} is set by the industry code "
-                f"({(flag.implied_by_codes_source or '').rstrip('.')})."
-            )
+            reasons.append(Reason("EIA_FLAG_BY_CODE", flag=table.describe_flag(fid),
+                                  source=(flag.implied_by_codes_source or "").rstrip(".")))
     changed = True
     while changed:
         changed = False
@@ -496,9 +507,9 @@ def _expand(given: frozenset[str], digits: str, table: ClassificationList) -> tu
                     changed = True
                     why = table.flags[fid].implies_note
                     note = f" ({why.rstrip('.')})" if why else ""
-                    reasons.append(
-                        f"Flag {table.describe_flag(other)} is set because {fid} implies it{note}."
-                    )
+                    reasons.append(Reason("EIA_FLAG_IMPLIED", flag=table.describe_flag(other), by=fid,
+                                          note=Bilingual(note.replace(" (", "（").replace(")", "）") if note else "",
+                                                         note)))
     return frozenset(flags), reasons
 
 
@@ -509,7 +520,7 @@ def _quote(text: str) -> str:
 class _Outcome:
     """How one applicable row decided (internal)."""
 
-    def __init__(self, row: Row, category: str | None, reasons: list[str], relied_on: set[str]):
+    def __init__(self, row: Row, category: str | None, reasons: list[Reason], relied_on: set[str]):
         self.row = row
         self.category = category
         self.reasons = reasons
@@ -517,7 +528,8 @@ class _Outcome:
 
 
 def _evaluate(row: Row, flags: frozenset[str], table: ClassificationList) -> _Outcome:
-    reasons: list[str] = []
+    """The highest category of ``row`` whose printed criterion the flags meet (or none)."""
+    reasons: list[Reason] = []
     for cat in CATEGORY_ORDER:
         crit = row.criterion(cat)
         zh = RESULT_ZH[cat]
@@ -526,42 +538,35 @@ def _evaluate(row: Row, flags: frozenset[str], table: ClassificationList) -> _Ou
         blocked = [f for f in crit.unless_any if f in flags]
         alt: Alternative | None = None
         if crit.all_projects or crit.otherwise:
-            met, why, alt_none = True, "", ()
-            if crit.otherwise:
-                why = f"which applies because no higher category of item {row.item} applied"
-            else:
-                why = "which takes every project of the item"
+            met, alt_none = True, ()
+            why = (Bilingual(f"第{row.item}项无更高类别适用，故适用“其他”",
+                             f"which applies because no higher category of item {row.item} applied")
+                   if crit.otherwise else Bilingual("适用于该项全部项目", "which takes every project of the item"))
         else:
             alt = next((a for a in crit.any_of if a.satisfied_by(flags)), None)
             met = alt is not None
             alt_none = alt.none_of if alt else ()
-            if alt is not None:
-                why = "met by " + " + ".join(table.describe_flag(f) for f in alt.all_of)
+            why = Bilingual("满足" + "＋".join(table.describe_flag(f) for f in alt.all_of),
+                            "met by " + " + ".join(table.describe_flag(f) for f in alt.all_of)) if alt else None
         if not met:
             continue
         if blocked:
-            reasons.append(
-                f"Item {row.item} {zh} ({_quote(crit.text_zh)}) does not apply: excluded by "
-                + ", ".join(table.describe_flag(f) for f in blocked)
-                + "."
-            )
+            reasons.append(Reason("EIA_CELL_EXCLUDED", item=row.item, category_zh=zh, printed_zh=_quote(crit.text_zh),
+                                  flags=[table.describe_flag(f) for f in blocked]))
             continue
-        exclusions = [f for f in crit.unless_any] + list(alt_none)
-        tail = ""
+        exclusions = list(crit.unless_any) + list(alt_none)
+        tail = Bilingual("", "")
         if exclusions:
-            tail = "; none of its exclusions (" + ", ".join(table.describe_flag(f) for f in exclusions) + ") is present"
-        reasons.append(f"Item {row.item} {zh}: the list prints {_quote(crit.text_zh)}, {why}{tail}.")
+            listed = ", ".join(table.describe_flag(f) for f in exclusions)
+            tail = Bilingual(f"；且无其除外情形（{listed}）", f"; none of its exclusions ({listed}) is present")
+        reasons.append(Reason("EIA_CELL_MET", item=row.item, category_zh=zh, printed_zh=_quote(crit.text_zh), why=why,
+                              tail=tail))
         if alt is not None and "env_sensitive_area" in alt.all_of:
-            reasons.append(
-                f"For item {row.item}, 环境敏感区 means (本栏目环境敏感区含义): {_quote(row.sensitive_areas_zh or '')}."
-            )
+            reasons.append(Reason("EIA_SENSITIVE_AREA_MEANS", item=row.item,
+                                  printed_zh=_quote(row.sensitive_areas_zh or "")))
         return _Outcome(row, cat, reasons, set(exclusions))
     printed = "; ".join(f"{RESULT_ZH[c]} {_quote(row.criterion(c).text_zh)}" for c in CATEGORY_ORDER)
-    reasons.append(
-        f"Item {row.item}: no category applies with the given flags ({printed}) and the item prints no 其他 "
-        "that would apply, so the list gives the project no category under this item; whether Article 5 "
-        "(not under EIA management) then applies is not decided by this table."
-    )
+    reasons.append(Reason("EIA_NO_CATEGORY_IN_ITEM", item=row.item, printed_zh=printed))
     return _Outcome(row, None, reasons, set())
 
 
@@ -581,7 +586,7 @@ def _raising_flags(row: Row, flags: frozenset[str], below_rank: int) -> set[str]
     return out
 
 
-def _result(category: str, rows: Iterable[int], reasons: list[str], missing: Iterable[str],
+def _result(category: str, rows: Iterable[int], reasons: list[Reason], missing: Iterable[str],
             table: ClassificationList) -> EIACategory:
     order = {f: i for i, f in enumerate(table.flags)}
     return EIACategory(
@@ -589,8 +594,199 @@ def _result(category: str, rows: Iterable[int], reasons: list[str], missing: Ite
         category_zh=RESULT_ZH[category],
         rows=tuple(sorted(set(rows))),
         reasons=tuple(reasons),
+        reason_codes=tuple(r.as_json() for r in reasons),
         missing_flags=tuple(sorted(set(missing), key=lambda f: order[f])),
     )
+
+
+# --- the steps of classify(), in order -------------------------------------------------------------------
+
+
+class _Matched:
+    """The rows a project's code and flags bring in, and what their matching relied on (internal)."""
+
+    def __init__(self):
+        self.code_rows: list[tuple[Row, str, bool]] = []  # (row, printed or mapped code, mapped)
+        self.applicable: list[Row] = []
+        self.triggered: list[Row] = []
+        self.relied_on: dict[int, set[str]] = {}
+        self.exclusion: str | None = None  # "not_managed" / "undetermined" when a code row was excluded
+        self.reasons: list[Reason] = []
+
+    @property
+    def items(self) -> list[int]:
+        return [r.item for r, _, _ in self.code_rows] + [r.item for r in self.triggered]
+
+
+def _rows_by_code(table: ClassificationList, digits: str) -> list[tuple[Row, str, bool]]:
+    """Rows whose printed (or mapped) code is the longest prefix of the project's code."""
+    best, found = 0, []
+    for row in table.rows:
+        for code, mapped in row.codes():
+            if digits.startswith(code):
+                if len(code) > best:
+                    best, found = len(code), [(row, code, mapped)]
+                elif len(code) == best:
+                    found.append((row, code, mapped))
+    return found
+
+
+def _apply_code_rows(matched: _Matched, digits: str, code_label: str, flags: frozenset[str],
+                     table: ClassificationList) -> None:
+    """Each code row applies unless a starred code (说明4) or a bracketed exclusion of the 项目类别 cell takes it out."""
+    for row, code, mapped in matched.code_rows:
+        where = {"item": row.item, "industries_zh": row.industries_zh.strip(), "page": row.pages.printed,
+                 "pdf_page": row.pages.pdf, "code": code_label}
+        if mapped:
+            matched.reasons.append(Reason("EIA_ITEM_MATCHES_MAPPED", printed=code, **where))
+        else:
+            printed = f"{code}{'*' if code in row.starred else ''}"
+            matched.reasons.append(Reason("EIA_ITEM_MATCHES_CODE", printed=printed, **where))
+        excluded = _starred(matched, row, code, flags) or _industry_excluded(matched, row, digits, flags, table)
+        if not excluded and row not in matched.applicable:
+            matched.applicable.append(row)
+
+
+def _starred(matched: _Matched, row: Row, code: str, flags: frozenset[str]) -> bool:
+    if code not in row.starred:
+        return False
+    if "not_in_industrial_building" in flags:
+        matched.reasons.append(Reason("EIA_STARRED_EXCLUDED", printed=code, item=row.item))
+        matched.exclusion = matched.exclusion or "not_managed"
+        return True
+    matched.reasons.append(Reason("EIA_STARRED_ASSUMED", printed=code, item=row.item))
+    matched.relied_on.setdefault(row.item, set()).add("not_in_industrial_building")
+    return False
+
+
+def _industry_excluded(matched: _Matched, row: Row, digits: str, flags: frozenset[str],
+                       table: ClassificationList) -> bool:
+    excluded = False
+    for excl in row.industry_exclusions:
+        if not any(digits.startswith(c) for c in excl.codes):
+            continue
+        if excl.flag not in flags:
+            matched.relied_on.setdefault(row.item, set()).add(excl.flag)
+            continue
+        refer = f"; item(s) {', '.join(map(str, excl.referral_items))} (not held) may name it" \
+            if excl.referral_items else ""
+        refer_zh = f"；名录第{'、'.join(map(str, excl.referral_items))}项（本表未收录）可能涉及" \
+            if excl.referral_items else ""
+        if excl.if_excluded == "undetermined" and excl.note:
+            refer += f" ({excl.note.strip().rstrip('.')})"
+        matched.reasons.append(Reason("EIA_INDUSTRY_EXCLUDED", item=row.item, printed_zh=_quote(excl.text_zh),
+                                      flag=table.describe_flag(excl.flag), refer=Bilingual(refer_zh, refer)))
+        excluded = True
+        if excl.if_excluded == "undetermined":
+            matched.exclusion = "undetermined"
+        else:
+            matched.exclusion = matched.exclusion or "not_managed"
+    return excluded
+
+
+def _apply_triggered_rows(matched: _Matched, flags: frozenset[str], table: ClassificationList) -> None:
+    """Rows of works any project may contain (items 91, 95), brought in by a flag whatever the code."""
+    code_items = {r.item for r, _, _ in matched.code_rows}
+    for row in table.rows:
+        if row.item in code_items or not set(row.triggered_by_any) & flags:
+            continue
+        trig = [f for f in row.triggered_by_any if f in flags]
+        matched.reasons.append(Reason("EIA_ITEM_TRIGGERED", item=row.item, industries_zh=row.industries_zh.strip(),
+                                      page=row.pages.printed, flags=[table.describe_flag(f) for f in trig]))
+        matched.triggered.append(row)
+        matched.applicable.append(row)
+
+
+def _trigger_flags(matched: _Matched, flags: frozenset[str], table: ClassificationList, below_rank: int) -> set[str]:
+    """Absent trigger flags that could bring in an item able to give a category ranked above ``below_rank``."""
+    code_items = {r.item for r, _, _ in matched.code_rows}
+    out: set[str] = set()
+    for row in table.rows:
+        if not row.triggered_by_any or row.item in code_items or row in matched.triggered:
+            continue
+        best_rank = min((i for i, c in enumerate(CATEGORY_ORDER) if not row.criterion(c).printed_slash),
+                        default=len(CATEGORY_ORDER))
+        if best_rank < below_rank:
+            out.update(f for f in row.triggered_by_any if f not in flags)
+    return out
+
+
+def _without_code_row(matched: _Matched, digits: str, code_label: str, outcomes: list[_Outcome],
+                      table: ClassificationList) -> EIACategory | None:
+    """A code no held row names: a referral to an item not held, outside this table's coverage (both
+    undetermined), or named by no item of a division held completely (Article 5, decided later)."""
+    referral = next((ref for ref in table.referrals if any(digits.startswith(c) for c in ref.codes)), None)
+    cov = next((c for c in table.coverage if digits.startswith(c.division)), None)
+    reasons = matched.reasons
+    if referral is not None:
+        reasons.append(Reason("EIA_REFERRAL", code=code_label, items=list(referral.items), page=referral.pages.printed,
+                              printed_zh=_quote(referral.text_zh)))
+        return _result("undetermined", matched.items, reasons, [], table)
+    if cov is None:
+        coverage = [f"{c.division} {c.name_zh} (item(s) {', '.join(map(str, c.items))})" for c in table.coverage]
+        reasons.append(Reason("EIA_OUTSIDE_COVERAGE", coverage=coverage, code=code_label))
+        determined = [o for o in outcomes if o.category is not None]
+        if determined:
+            top = min(CATEGORY_ORDER.index(o.category) for o in determined)
+            reasons.append(Reason("EIA_AT_LEAST", category_zh=RESULT_ZH[CATEGORY_ORDER[top]]))
+        return _result("undetermined", matched.items, reasons, [], table)
+    matched.exclusion = "not_managed"
+    reasons.append(Reason("EIA_CODE_NAMED_BY_NO_ITEM", code=code_label, division=cov.division,
+                          division_zh=cov.name_zh, items=list(cov.items)))
+    return None
+
+
+def _needed_facts(outcomes: list[_Outcome], flags: frozenset[str], table: ClassificationList) -> list[Reason]:
+    """Rows that grade every project they name by a fact none of whose flags is given (item 91: the boilers)."""
+    reasons = []
+    for outcome in outcomes:
+        row = outcome.row
+        if outcome.category is None and row.needs_any and not set(row.needs_any) & flags:
+            reasons.append(Reason("EIA_ITEM_NEEDS_FACT", item=row.item, fact=Bilingual(row.needs_zh or "", row.needs_en
+                                                                                       or ""),
+                                  flags=[table.describe_flag(f) for f in row.needs_any]))
+    return reasons
+
+
+def _decide(matched: _Matched, outcomes: list[_Outcome], given: frozenset[str], flags: frozenset[str],
+            table: ClassificationList) -> EIACategory:
+    """Article 4 (the highest single category), else undetermined where a needed fact is missing, else Article 5."""
+    reasons = matched.reasons
+    for outcome in outcomes:
+        reasons.extend(outcome.reasons)
+        matched.relied_on.setdefault(outcome.row.item, set()).update(outcome.relied_on)
+    if matched.exclusion == "undetermined":
+        reasons.append(Reason("EIA_NOT_DETERMINED"))
+        return _result("undetermined", matched.items, reasons, [], table)
+    determined = [o for o in outcomes if o.category is not None]
+    if determined:
+        top = min(determined, key=lambda o: CATEGORY_ORDER.index(o.category))
+        rank = CATEGORY_ORDER.index(top.category)
+        if len(matched.items) > 1:
+            reasons.append(Reason("EIA_ARTICLE_4", items=sorted(set(matched.items)), category_zh=RESULT_ZH[top.category],
+                                  item=top.row.item))
+        missing: set[str] = set()
+        for o in outcomes:
+            missing |= _raising_flags(o.row, flags, rank)
+            if o.category == top.category:
+                missing |= matched.relied_on.get(o.row.item, set())
+        missing |= _trigger_flags(matched, flags, table, rank)
+        _unused(given, matched.applicable, table, reasons)
+        return _result(top.category, matched.items, reasons, missing - flags, table)
+    missing = set()
+    for o in outcomes:
+        missing |= _raising_flags(o.row, flags, len(CATEGORY_ORDER))
+    missing |= _trigger_flags(matched, flags, table, len(CATEGORY_ORDER))
+    needed = _needed_facts(outcomes, flags, table)
+    if needed:
+        reasons += needed
+        _unused(given, matched.applicable, table, reasons)
+        return _result("undetermined", matched.items, reasons, missing - flags, table)
+    # the list names no category for the project under any item: Article 5
+    if outcomes:
+        _unused(given, matched.applicable, table, reasons)
+    reasons.append(Reason("EIA_ARTICLE_5"))
+    return _result("not_managed", matched.items, reasons, missing - flags, table)
 
 
 def classify(
@@ -615,9 +811,11 @@ def classify(
     Returns
     -------
     EIACategory
-        ``category`` is the highest category of all matching items (Article 4), ``not_managed`` when a
-        covered industry's code is named by no item (Article 5), or ``undetermined`` when a matching item
-        gives no category for the flags, or the code lies outside the industries this table holds.
+        ``category`` is the highest category of all matching items (Article 4); ``not_managed`` when the
+        list names the project under no category (Article 5: a covered code no item names, or matching items
+        whose printed criteria the flags do not meet and that print no 其他); ``undetermined`` only where the
+        list needs a fact the flags do not give (item 91: the boilers; the reasons name it), the code lies
+        outside the industries this table holds, or an item this table does not hold may name it.
 
     Raises
     ------
@@ -649,11 +847,12 @@ def classify(
     >>> classify("C1713", ["printing_digital"]).category
     'report_form'
 
-    A plant of a covered industry with none of the printed features is not decided:
+    A spinning mill with none of the printed features is named by no category: Article 5, and the result
+    lists the flags that would change that:
 
     >>> r = classify("C1711", [])
     >>> r.category, "dyeing" in r.missing_flags
-    ('undetermined', True)
+    ('not_managed', True)
 
     Several items: a machine-parts plant (item 66, 仅分割、焊接、组装) with a 2 t/h gas boiler (item 91):
 
@@ -664,189 +863,25 @@ def classify(
     letter, digits = _normalize_code(industry_code)
     code_label = f"{letter}{digits}"
     given = _check_flags(flags, tbl)
-    effective, reasons = _expand(given, digits, tbl)
-
-    # --- rows matched by code: longest printed (or mapped) code that prefixes the project's code
-    best = 0
-    code_matches: list[tuple[Row, str, bool]] = []
-    for row in tbl.rows:
-        for code, mapped in row.codes():
-            if digits.startswith(code):
-                if len(code) > best:
-                    best, code_matches = len(code), [(row, code, mapped)]
-                elif len(code) == best:
-                    code_matches.append((row, code, mapped))
-
-    applicable: list[Row] = []
-    relied_on: dict[int, set[str]] = {}
-    exclusion_kind: str | None = None  # "not_managed" or "undetermined" when every code row is excluded
-    for row, code, mapped in code_matches:
-        how = (
-            f"through GB/T 4754-2017 class {code}: the list prints this item without a code, and the class "
-            "of identical name is this table's mapping, not the list's"
-            if mapped
-            else f"by its printed code {code}{'*' if code in row.starred else ''}"
-        )
-        reasons.append(
-            f"Item {row.item} ({row.industries_zh.strip()}; printed page {row.pages.printed}, PDF page "
-            f"{row.pages.pdf}) matches industry code {code_label} {how}."
-        )
-        excluded = False
-        if code in row.starred:
-            if "not_in_industrial_building" in effective:
-                reasons.append(
-                    f"Code {code}* of item {row.item} covers only projects produced in an industrial building "
-                    "(说明4: 名录中所标“*”号，指在工业建筑中生产的建设项目); not_in_industrial_building is given, "
-                    f"so item {row.item} does not apply."
-                )
-                excluded = True
-                exclusion_kind = exclusion_kind or "not_managed"
-            else:
-                reasons.append(
-                    f"Code {code}* is starred (说明4): item {row.item} is applied on the assumption that the "
-                    "project is produced in an industrial building (not_in_industrial_building not given)."
-                )
-                relied_on.setdefault(row.item, set()).add("not_in_industrial_building")
-        for excl in row.industry_exclusions:
-            if not any(digits.startswith(c) for c in excl.codes):
-                continue
-            if excl.flag in effective:
-                refer = (
-                    f"; item(s) {', '.join(map(str, excl.referral_items))} (not held) may name it"
-                    if excl.referral_items
-                    else ""
-                )
-                if excl.if_excluded == "undetermined" and excl.note:
-                    refer += f" ({excl.note.strip().rstrip('.')})"
-                reasons.append(
-                    f"Item {row.item} prints {_quote(excl.text_zh)} and {tbl.describe_flag(excl.flag)} is "
-                    f"given, so item {row.item} does not apply{refer}."
-                )
-                excluded = True
-                if excl.if_excluded == "undetermined":
-                    exclusion_kind = "undetermined"
-                else:
-                    exclusion_kind = exclusion_kind or "not_managed"
-            else:
-                relied_on.setdefault(row.item, set()).add(excl.flag)
-        if not excluded and row not in applicable:
-            applicable.append(row)
-
-    code_rows = {r.item for r, _, _ in code_matches}
-    triggered = [r for r in tbl.rows if r.item not in code_rows and set(r.triggered_by_any) & effective]
-    for row in triggered:
-        trig = [f for f in row.triggered_by_any if f in effective]
-        reasons.append(
-            f"Item {row.item} ({row.industries_zh.strip()}; printed page {row.pages.printed}) also applies, "
-            f"whatever the industry: the project has "
-            + ", ".join(tbl.describe_flag(f) for f in trig)
-            + "."
-        )
-        applicable.append(row)
-
-    outcomes = [_evaluate(row, effective, tbl) for row in applicable]
-    for o in outcomes:
-        reasons.extend(o.reasons)
-        relied_on.setdefault(o.row.item, set()).update(o.relied_on)
-    matched_items = [r.item for r, _, _ in code_matches] + [r.item for r in triggered]
-    determined = [o for o in outcomes if o.category is not None]
-    untriggered = [r for r in tbl.rows if r.triggered_by_any and r.item not in code_rows and r not in triggered]
-
-    def trigger_flags(below_rank: int) -> set[str]:
-        # an absent trigger flag could bring in an item able to give a category ranked above below_rank
-        out: set[str] = set()
-        for r in untriggered:
-            best_rank = min(
-                (i for i, c in enumerate(CATEGORY_ORDER) if not r.criterion(c).printed_slash),
-                default=len(CATEGORY_ORDER),
-            )
-            if best_rank < below_rank:
-                out.update(f for f in r.triggered_by_any if f not in effective)
-        return out
-
-    # --- a code that no held row names
-    if not code_matches:
-        referral = next((ref for ref in tbl.referrals if any(digits.startswith(c) for c in ref.codes)), None)
-        cov = next((c for c in tbl.coverage if digits.startswith(c.division)), None)
-        if referral is not None:
-            reasons.append(
-                f"No held item prints code {code_label}; item(s) {', '.join(map(str, referral.items))} of the "
-                f"list (not held here; printed page {referral.pages.printed}) may name it: "
-                f"{_quote(referral.text_zh)}. The category is therefore not determined here."
-            )
-            return _result("undetermined", matched_items, reasons, [], tbl)
-        if cov is None:
-            reasons.append(
-                "This table holds only part of the list; this table covers only: "
-                + "; ".join(f"{c.division} {c.name_zh} (item(s) {', '.join(map(str, c.items))})" for c in tbl.coverage)
-                + f". Code {code_label} is outside it, so its own item (if any) is unknown and the category "
-                "is undetermined."
-            )
-            if determined:
-                top = min(CATEGORY_ORDER.index(o.category) for o in determined)
-                reasons.append(
-                    f"The items that did apply give at least {RESULT_ZH[CATEGORY_ORDER[top]]} (Article 4)."
-                )
-            return _result("undetermined", matched_items, reasons, [], tbl)
-        exclusion_kind = "not_managed"
-        reasons.append(
-            f"No item of the list names code {code_label}: division {cov.division} {cov.name_zh} is held "
-            f"completely here (item(s) {', '.join(map(str, cov.items))}) and no item printed without a code is "
-            "known to name it."
-        )
-
-    if exclusion_kind == "undetermined":
-        reasons.append("The category is therefore not determined here.")
-        return _result("undetermined", matched_items, reasons, [], tbl)
-
-    if determined:
-        top = min(determined, key=lambda o: CATEGORY_ORDER.index(o.category))
-        rank = CATEGORY_ORDER.index(top.category)
-        if len(matched_items) > 1:
-            items = sorted(set(matched_items))
-            reasons.append(
-                f"Article 4 (建设内容涉及本名录中两个及以上项目类别的建设项目，其环境影响评价类别按照其中单项等级最高的确定): "
-                f"the project falls under items {', '.join(map(str, items))}; the highest single category, "
-                f"{RESULT_ZH[top.category]} (item {top.row.item}), applies."
-            )
-        missing: set[str] = set()
-        for o in outcomes:
-            missing |= _raising_flags(o.row, effective, rank)
-            if o.category == top.category:
-                missing |= relied_on.get(o.row.item, set())
-        missing |= trigger_flags(rank)
-        _unused(given, applicable, tbl, reasons)
-        return _result(top.category, matched_items, reasons, missing - effective, tbl)
-
-    if outcomes:
-        missing = set()
-        for o in outcomes:
-            missing |= _raising_flags(o.row, effective, len(CATEGORY_ORDER))
-        missing |= trigger_flags(len(CATEGORY_ORDER))
-        _unused(given, applicable, tbl, reasons)
-        return _result("undetermined", matched_items, reasons, missing - effective, tbl)
-
-    # no applicable row at all: the list does not name the project (Article 5)
-    reasons.append(
-        "Article 5 (本名录未作规定的建设项目，不纳入建设项目环境影响评价管理): the project is not under EIA "
-        "management, unless the provincial authority proposes and the ministry confirms otherwise."
-    )
-    missing = trigger_flags(len(CATEGORY_ORDER))
-    return _result("not_managed", matched_items, reasons, missing - effective, tbl)
+    effective, flag_reasons = _expand(given, digits, tbl)
+    matched = _Matched()
+    matched.reasons += flag_reasons
+    matched.code_rows = _rows_by_code(tbl, digits)
+    _apply_code_rows(matched, digits, code_label, effective, tbl)
+    _apply_triggered_rows(matched, effective, tbl)
+    outcomes = [_evaluate(row, effective, tbl) for row in matched.applicable]
+    if not matched.code_rows:
+        early = _without_code_row(matched, digits, code_label, outcomes, tbl)
+        if early is not None:
+            return early
+    return _decide(matched, outcomes, given, effective, tbl)
 
 
-def _unused(given: frozenset[str], applicable: list[Row], table: ClassificationList, reasons: list[str]) -> None:
+def _unused(given: frozenset[str], applicable: list[Row], table: ClassificationList, reasons: list[Reason]) -> None:
     used: set[str] = set()
     for row in applicable:
         used |= row.flags_used()
-    implied_used = set()
-    for f in given:
-        if any(o in used for o in table.flags[f].implies):
-            implied_used.add(f)
+    implied_used = {f for f in given if any(o in used for o in table.flags[f].implies)}
     unused = sorted(given - used - implied_used)
     if unused:
-        reasons.append(
-            "Flags given but not used by the matching items: "
-            + ", ".join(table.describe_flag(f) for f in unused)
-            + "."
-        )
+        reasons.append(Reason("EIA_UNUSED_FLAGS", flags=[table.describe_flag(f) for f in unused]))

@@ -7,13 +7,16 @@ describes it for people who add a local standard; these models are the authority
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+import re
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .units import parse_unit
 
 __all__ = [
+    "MEDIUM_DIMENSIONS",
+    "Medium",
     "Pollutant",
     "PollutantFile",
     "TextValue",
@@ -33,8 +36,35 @@ GB4754Code = Annotated[str, Field(pattern=r"^[A-T](\d{1,4})?$")]
 """A GB/T 4754-2017 code or prefix: a section letter and up to four digits (C, C17, C171, C1713)."""
 
 
+Medium = Literal["water", "air", "water_quality"]
+
+MEDIUM_DIMENSIONS: dict[str, frozenset[str]] = {
+    "air": frozenset({"gas_concentration", "gas_toxic_equivalent", "rate", "ringelmann",
+                      "fraction",  # GB 31571 表4/表5 NMHC removal efficiency (去除效率≥95%)
+                      "gas_per_area"}),  # GB 21900 表6 baseline exhaust volume per plated area (m3/m2)
+    "water": frozenset({"water_concentration", "dimensionless", "dilution_factor", "count_per_volume",
+                        "radioactivity", "temperature", "water_per_product", "water_per_area"}),
+}
+"""The unit dimensions (``standards/units.py``) a figure of each medium may carry; GB 3838's
+``water_quality`` tables take the water dimensions."""
+
+_DISK_PATH = re.compile(r"(?:/work/|/home/|/tmp/|/mnt/|file://|\b[A-Za-z]:\\)")
+
+
+def dimensions_of(medium: str) -> frozenset[str]:
+    """The unit dimensions a figure of ``medium`` may carry (``water_quality`` is water)."""
+    return MEDIUM_DIMENSIONS["air" if medium == "air" else "water"]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _no_disk_path(text: str | None, field: str) -> str | None:
+    if text and _DISK_PATH.search(text):
+        raise ValueError(f"{field} names a path on a disk ({_DISK_PATH.search(text).group(0)}...): cite the "
+                         "publication (issuer, number, date, url), never where a copy was read")
+    return text
 
 
 class Pollutant(_Frozen):
@@ -183,6 +213,8 @@ class Table(_Frozen):
     id: str = Field(description="as printed, e.g. 表2")
     title_zh: str
     title_en: str
+    medium: Medium | None = Field(
+        None, description="water | air | water_quality; a table without one takes its file's ``medium``")
     applies_to: Literal["new", "existing", "all"] = "all"
     applies_from: dt.date
     applies_until: dt.date | None = None
@@ -204,7 +236,21 @@ class Table(_Frozen):
                     f"row {row.item} ({row.pollutant}) names columns {sorted(unknown)}; "
                     f"the table's columns are {sorted(known)}"
                 )
+        if self.medium is not None:
+            check_units(self.medium, self.limits, self.id)
         return self
+
+
+def check_units(medium: str, rows: tuple[LimitRow, ...], where: str) -> None:
+    """Refuse a row whose unit is not of a dimension ``medium`` can carry (mg/m3 in a water table)."""
+    allowed = dimensions_of(medium)
+    for row in rows:
+        dimension = parse_unit(row.unit).dimension
+        if dimension not in allowed:
+            raise ValueError(
+                f"{where} item {row.item} {row.pollutant}: unit {row.unit} ({dimension}) is not a {medium} unit; "
+                f"a {medium} table takes {', '.join(sorted(allowed))}"
+            )
 
 
 class StandardFile(_Frozen):
@@ -214,18 +260,68 @@ class StandardFile(_Frozen):
     number: str = Field(description="as printed, e.g. GB 4287-2012")
     title_zh: str
     title_en: str
-    medium: Literal["water", "air", "water_quality"]
+    medium: Medium | None = Field(
+        None, description="the medium of every table that names none (a one-medium file, e.g. a local standard)")
     kind: Literal["integrated", "industry", "wwtp", "quality", "local", "intake"]
+    issuer: str | None = Field(None, description="发布单位 as printed on the cover, e.g. 环境保护部 国家质量监督检验检疫总局")
     issued: dt.date | None = None
     effective: dt.date
+    url: str | None = Field(None, description="the issuer's official page of the standard, where known")
     industries: tuple[GB4754Code, ...] = Field(
         (), description="GB/T 4754-2017 codes or prefixes the standard covers (industry standards)"
     )
+    processes: tuple[str, ...] = Field(
+        (), description="process flags (EIA-list flags) that bring a project under the standard whatever its "
+        "industry code: the standard applies by activity (GB 4287 3.1: dyeing, printing, finishing)")
+    industries_by_process: tuple[GB4754Code, ...] = Field(
+        (), description="codes of the standard's sector that it covers only with one of ``processes`` (C1711 "
+        "spinning is textiles, but GB 4287 only where it dyes, prints or finishes)")
+    scope_note: str | None = Field(None, description="the scope clause these fields rest on")
+    enterprise_clause: str | None = Field(
+        None, description="the clause that dates new and existing enterprises (by EIA approval), e.g. 3.3/3.4")
+    indirect_clause: str | None = Field(
+        None, description="the clause saying what 间接排放 discharges into (a public system of secondary level)")
+    regulates_fugitive_vocs: bool = Field(
+        False, description="the standard sets its own fugitive-VOC controls, so GB 37822-2019 does not apply to the "
+        "industries it covers (GB 37822-2019 第1章)")
+    indirect_min_treatment: Literal["secondary", "any"] = Field(
+        "secondary", description="what the receiving plant must be for the indirect column to apply: secondary "
+        "treatment or better (GB 4287 3.9, GB 31571 3.7), or any WWTP (GB 21900 第1章: 设置污水处理厂的城镇排水系统)")
     area: str | None = Field(None, description="local standards: the area (e.g. 安徽省 / Anhui)")
     source: str = Field(description="the text the figures were read from, and how")
     transcription: str | None = Field(None, description="who read it and how it was checked")
     gaps: tuple[str, ...] = Field((), description="figures of the named tables not transcribed, and why")
+    clauses: dict[str, str] = Field(
+        default_factory=dict, description="clauses the selection rules cite, verbatim, by number (double-entered "
+        "where read from a scan)")
     tables: tuple[Table, ...]
+
+    @field_validator("source", "transcription")
+    @classmethod
+    def _cite_publication(cls, text: str | None, info) -> str | None:
+        return _no_disk_path(text, info.field_name)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables_take_the_file_medium(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("medium") and isinstance(data.get("tables"), (list, tuple)):
+            data = {**data, "tables": [
+                {**t, "medium": t.get("medium") or data["medium"]} if isinstance(t, dict) else t
+                for t in data["tables"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _every_table_has_a_medium(self) -> StandardFile:
+        for table in self.tables:
+            if table.medium is None:
+                raise ValueError(f"table {table.id} names no medium and the file gives none: "
+                                 "set medium (water | air | water_quality) on the table or the file")
+        return self
+
+    @property
+    def media(self) -> frozenset[str]:
+        """The media of its tables (GB 21900 and GB 31571 hold water and air tables)."""
+        return frozenset(t.medium for t in self.tables)
 
 
 class ColumnChange(_Frozen):
@@ -243,7 +339,15 @@ class Amendment(_Frozen):
     amends: str
     title_zh: str
     title_en: str
+    issuer: str | None = None
+    announcement: str | None = Field(None, description="the announcement (公告) that published it, as printed")
     effective: dt.date
+    url: str | None = None
     source: str
+
+    @field_validator("source")
+    @classmethod
+    def _cite_publication(cls, text: str) -> str:
+        return _no_disk_path(text, "source")
     changes: tuple[ColumnChange, ...] = ()
     added_rows: dict[str, tuple[LimitRow, ...]] = Field(default_factory=dict)

@@ -29,7 +29,7 @@ def list_standards(catalog: StandardsCatalog) -> list[dict[str, Any]]:
             "number": std.number,
             "title_zh": std.title_zh,
             "title_en": std.title_en,
-            "medium": std.medium,
+            "medium": "+".join(sorted(std.media)),
             "kind": std.kind,
             "effective": std.effective.isoformat(),
             "industries": list(std.industries),

@@ -57,6 +57,7 @@ _UNIT_TABLE: tuple[Unit, ...] = (
     Unit("m3/t", "water_per_product", 1.0),
     Unit("m3/m2", "water_per_area", 1.0),
     Unit("L/m2", "water_per_area", 1e-3),
+    Unit("m3/m2(gas)", "gas_per_area", 1.0),  # exhaust gas per plated area (GB 21900 表6); m3/m2 is wastewater
     Unit("%", "fraction", 0.01),
     Unit("m", "length", 1.0),
     Unit("km", "length", 1e3),

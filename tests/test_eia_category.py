@@ -80,13 +80,15 @@ def test_garment_dyeing_and_washing_item_29():
     assert (r.category, r.rows) == ("report_form", (29,))
 
 
-def test_textile_item_has_no_registration_and_plain_spinning_is_undetermined():
+def test_textile_item_has_no_registration_and_plain_spinning_is_not_managed():
+    # item 28 names spinning only with the printed processes; a project the list does not name is outside
+    # EIA management (Article 5), and the flags whose presence would change that are listed
     r = classify("C1711", [])
-    assert r.category == "undetermined"
-    assert r.category_zh == "待定"
+    assert r.category == "not_managed"
+    assert r.category_zh == "不纳入环评管理"
     assert r.rows == (28,)
     assert "Item 28: no category applies" in _reasons(r)
-    assert "Article 5" in _reasons(r)  # says it does not decide Article 5
+    assert "Article 5" in _reasons(r)
     assert {"dyeing", "printing_digital", "water_jet_weaving"} <= set(r.missing_flags)
 
 
@@ -156,24 +158,24 @@ def test_organic_coating_exceptions_stay_out_of_report_book():
     # 使用有机涂层的（喷粉、喷塑、浸塑和电泳除外；…）: only organic_coating_other reaches 报告书
     assert classify("C3360", ["organic_coating_other"]).category == "report_book"
     r = classify("C3360", ["low_voc_coating_lt_10t_a"])
-    assert r.category == "undetermined"
+    assert r.category == "not_managed"  # Article 5: the list names the project under no category
     assert "excluded by low_voc_coating_lt_10t_a" in _reasons(r)
 
 
-def test_cutting_welding_assembly_only_is_undetermined_not_guessed():
+def test_cutting_welding_assembly_only_is_not_managed_by_article_5():
     r = classify("C3311", ["cutting_welding_assembly_only"])
-    assert r.category == "undetermined"
-    assert "仅分割、焊接、组装" in _reasons(r)
+    assert r.category == "not_managed"
+    assert "仅分割、焊接、组装" in _reasons(r) and "Article 5" in _reasons(r)
 
 
 def test_unless_flag_blocks_全部_and_falls_to_explicit_report_form():
-    assert classify("C2614", ["physical_only"]).category == "undetermined"
+    assert classify("C2614", ["physical_only"]).category == "not_managed"
     assert classify("C2614", ["physical_only", "generates_vocs"]).category == "report_form"
 
 
 def test_per_alternative_exclusion_item_49():
     assert classify("C2770", []).category == "report_form"
-    assert classify("C2770", ["assembly_or_repacking_only"]).category == "undetermined"
+    assert classify("C2770", ["assembly_or_repacking_only"]).category == "not_managed"
 
 
 def test_env_sensitive_area_cites_the_row_definition():
@@ -199,7 +201,7 @@ def test_dyeing_plant_with_own_wastewater_plant():
 
 
 def test_triggered_item_cannot_settle_an_uncovered_code():
-    r = classify("C3911", ["gas_boiler_gt_1t_h"])
+    r = classify("C4011", ["gas_boiler_gt_1t_h"])  # 40 仪器仪表 is not held
     assert r.category == "undetermined"
     assert "this table covers only" in _reasons(r)
 
@@ -221,7 +223,7 @@ def test_household_pv_is_not_managed():
 
 
 def test_uncovered_industry_is_undetermined_naming_the_coverage():
-    r = classify("C3911", [])
+    r = classify("C4011", [])
     assert r.category == "undetermined"
     text = _reasons(r)
     assert "this table covers only:" in text
@@ -242,9 +244,10 @@ def test_offshore_exclusion_refers_to_item_151():
     assert "151" in _reasons(r)
 
 
-def test_heat_supply_code_without_boiler_size_is_undetermined():
+def test_heat_supply_code_without_boiler_size_is_undetermined_naming_the_fact():
     r = classify("D4430", [])
     assert r.category == "undetermined"
+    assert "the boilers' fuel and total capacity" in _reasons(r)
     assert {"coal_oil_boiler_gt_65t_h", "gas_boiler_gt_1t_h"} <= set(r.missing_flags)
 
 

@@ -284,6 +284,16 @@ def test_every_finding_code_is_produced_somewhere(demo, small_catalog_module, tm
         project_data(location={"crs": 4490, "lon": 118.95, "lat": 30.985}),  # east of the only control unit
         {k: v for k, v in project_data(industry="C1713").items() if k != "wastewater"},  # dyeing, no wastewater
     ]
+    stack = {"id": "S", "height_m": 12, "concentrations": {"SO2": "100 mg/m3"}, "rates": {"SO2": "0.1 kg/h"},
+             "so2_source": "use"}
+    scenarios += [project_data(industry="C1781", processes=["dyeing"]),
+                  project_data(wastewater=None, air={"stacks": [stack]})]
     for data in scenarios:
         produced |= set(codes(screen(project_from_data(data), small_catalog_module, on=ON)))
+    laxer_wwtp = park_spec(wwtp={"name": "W", "capacity": 10000, "effluent_class": "2"},
+                           receiving_water={"name": "L", "kind": "lake", "target_class": "IV", "attained": True})
+    class1_air = park_spec(air_grade="1")
+    for i, park in enumerate((laxer_wwtp, class1_air)):
+        catalog = load_catalog(write_catalog(tmp_path / f"park{i}", park=park))
+        produced |= set(codes(screen(project_from_data(project_data(air={"stacks": [stack]})), catalog, on=ON)))
     assert produced == set(FINDING_CODES), set(FINDING_CODES) - produced

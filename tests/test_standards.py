@@ -74,8 +74,8 @@ SAMPLES = [
     ("GB37822-2019", "表A.1", "NMHC", "special_once", 20, "GB 37822-2019 表A.1 NMHC 特别排放限值 任意一次"),
     ("GB31571-2015", "表1", "SS", "direct", 70, "GB 31571-2015 表1 悬浮物 直接排放"),
     ("GB31571-2015", "表1", "NH3-N", "direct", 8, "GB 31571-2015 表1 氨氮 直接排放"),
-    ("GB31571A-2015", "表4", "PM", "process_heater", 20, "GB 31571-2015 表4 颗粒物 工艺加热炉"),
-    ("GB31571A-2015", "表4", "SO2", "process_heater", 100, "GB 31571-2015 表4 二氧化硫 工艺加热炉"),
+    ("GB31571-2015", "表4", "PM", "process_heater", 20, "GB 31571-2015 表4 颗粒物 工艺加热炉"),
+    ("GB31571-2015", "表4", "SO2", "process_heater", 100, "GB 31571-2015 表4 二氧化硫 工艺加热炉"),
 ]
 
 
@@ -117,7 +117,7 @@ def test_first_class_pollutants_are_limited_at_the_workshop_outlet():
 
 
 def test_gb16297_rates_by_height():
-    so2 = [lim for lim in CAT.rows("GB16297-1996", "SO2") if lim.column == "rate_grade2"][0]
+    so2 = [lim for lim in CAT.rows("GB16297-1996", "SO2") if lim.column == "rate_grade2" and lim.table == "表2"][0]
     assert isinstance(so2.value, HeightValue)
     assert so2.value.by_stack_height_m[15] == 2.6  # GB 16297-1996 表2 item 1, 二级, 15 m
 
@@ -150,11 +150,12 @@ def test_rule1_route_picks_the_column():
     assert direct.figure == 80 and indirect.figure == 200
 
 
-def test_rule2_industry_standard_replaces_the_integrated_one_for_what_it_lists():
+def test_rule2_industry_standard_replaces_the_integrated_one_and_is_not_cross_applied():
+    # GB 8978-1996 1.2-1.3: not cross-applied; GB 4287-2012 does not list petroleum, so it is not covered
     sel = select_water(CAT, water("C1713", "direct", receiving_class="III"), ["COD", "petroleum"])
     assert sel["COD"].limit.standard == "GB4287-2012"
-    assert sel["petroleum"].limit.standard == "GB8978-1996"  # GB 4287 does not list petroleum
-    assert any("does not list petroleum" in r for r in sel["petroleum"].reasons)
+    assert sel["petroleum"].limit is None and sel["petroleum"].not_covered_by == ("GB 4287-2012",)
+    assert any(r.code == "NOT_CROSS_APPLIED" for r in sel["petroleum"].reasons)
 
 
 def test_rule2_an_industry_dash_is_not_filled_from_the_integrated_standard():
@@ -265,7 +266,7 @@ def test_industry_specific_row_over_other_units():
 def test_air_industry_standard_and_gb16297_rate():
     ctx = AirContext("C2614", ON)
     conc, rate = select_air(CAT, ctx, "SO2", 35, "process_heater")
-    assert conc.limit.standard == "GB31571A-2015" and conc.figure == 100 and rate.rate_kg_h is None
+    assert conc.limit.standard == "GB31571-2015" and conc.figure == 100 and rate.rate_kg_h is None
     conc, rate = select_air(CAT, AirContext("C3484", ON), "HCl", 25)
     assert conc.limit.standard == "GB16297-1996" and rate.rate_kg_h is not None
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from standards.catalog import _DATA, load_standards
+from standards.model import dimensions_of
 from standards.units import parse_unit
 
 CAT = load_standards(_DATA)
@@ -30,10 +31,14 @@ def rows_of(data):
             yield table_id, row
 
 
-def medium_of(data):
-    """'air' or 'water' (GB 3838's water_quality is water); an amendment has its base standard's."""
-    medium = data["medium"] if "medium" in data else CAT.standards[data["amends"]].medium
-    return "air" if medium == "air" else "water"
+def rows_with_medium(data):
+    """(table id, row, 'air' | 'water') for every row; an amendment's rows take its base table's medium."""
+    if "amends" in data:
+        tables = {t.id: t.medium for t in CAT.standards[data["amends"]].tables}
+    else:
+        tables = {t["id"]: t.get("medium") or data["medium"] for t in data["tables"]}
+    for table, row in rows_of(data):
+        yield table, row, "air" if tables[table] == "air" else "water"
 
 
 # --- the pollutant registry ---------------------------------------------------------------------
@@ -97,29 +102,38 @@ def test_every_pollutant_id_exists(name):
     assert not unknown, f"{name}: pollutant ids not in standards/data/pollutants/: {sorted(unknown)}"
 
 
-# Unit dimensions (standards/units.py) that a figure of each medium may carry.
-DIMENSIONS = {
-    "air": {"gas_concentration", "gas_toxic_equivalent", "rate", "ringelmann",
-            "fraction"},  # fraction: GB 31571 表4/表5 NMHC removal efficiency (去除效率≥95%)
-    "water": {"water_concentration", "dimensionless", "dilution_factor", "count_per_volume", "radioactivity",
-              "temperature", "water_per_product", "water_per_area"},
-}
-
-
 @pytest.mark.parametrize("name", STANDARD_FILES)
 def test_every_row_unit_fits_its_pollutant_media(name):
+    """The model refuses a unit of the wrong dimension for its table's medium (MEDIUM_DIMENSIONS); this
+    re-checks the shipped files against the registry's media, table by table."""
     data = raw(name)
-    medium = medium_of(data)
     wrong = []
-    for table, row in rows_of(data):
+    for table, row, medium in rows_with_medium(data):
         pollutant = CAT.pollutants[row["pollutant"]]
         where = f"{table} item {row['item']} {row['pollutant']}"
         if medium not in pollutant.media:
-            wrong.append(f"{where}: this {medium} standard uses it, but its media are {list(pollutant.media)}")
+            wrong.append(f"{where}: this {medium} table uses it, but its media are {list(pollutant.media)}")
         dimension = parse_unit(row["unit"]).dimension
-        if dimension not in DIMENSIONS[medium]:
+        if dimension not in dimensions_of(medium):
             wrong.append(f"{where}: unit {row['unit']} ({dimension}) is not a {medium} unit")
     assert not wrong, f"{name}:\n" + "\n".join(wrong)
+
+
+def test_a_water_unit_in_an_air_table_is_refused_by_the_model():
+    from standards.model import Table
+
+    table = {"id": "表9", "title_zh": "x", "title_en": "x", "medium": "air", "applies_from": "2020-01-01",
+             "columns": [{"id": "limit", "label_zh": "限值", "label_en": "limit"}],
+             "limits": [{"item": "1", "pollutant": "COD", "pollutant_zh": "化学需氧量", "unit": "mg/L",
+                         "values": {"limit": 50}}]}
+    with pytest.raises(ValueError, match="mg/L .*not a air unit"):
+        Table.model_validate(table)
+
+
+def test_no_data_file_names_a_path_on_a_disk():
+    for name in STANDARD_FILES:
+        text = DATA.joinpath(name).read_text(encoding="utf-8")
+        assert "/work/" not in text and "standards-texts" not in text, f"{name} cites a disk path"
 
 
 @pytest.mark.parametrize("name", STANDARD_FILES)
@@ -180,3 +194,35 @@ def test_town_wwtp_rows_carry_the_direct_figure(name):
         assert row["values"]["indirect"] in direct[key], (
             f"{name} {table} item {row['item']} {row['pollutant']}: town figure {row['values']['indirect']} is not "
             f"the direct figure {direct[key]}")
+
+
+# --- double entry of scanned tables (tools/compare_transcripts.py) --------------------------------------
+
+RECORDS = sorted(p.name for p in DATA.joinpath("double-entry").iterdir() if p.name.endswith(".yaml"))
+
+
+@pytest.mark.parametrize("name", RECORDS)
+def test_every_double_entry_disagreement_is_decided(name):
+    record = yaml.safe_load(DATA.joinpath("double-entry", name).read_text(encoding="utf-8"))
+    assert record["compared_by"].startswith("tools/compare_transcripts.py")
+    undecided = [d for d in record["disagreements"] if not d.get("decision") or not d.get("why")]
+    assert not undecided, f"{name}: undecided disagreements {undecided}"
+    if "figures_compared" in record:
+        assert record["rows_A"] == record["rows_B"] == record["figures_compared"]
+        assert all(d["field"] != "value" for d in record["disagreements"]) or record["figures_agreeing"] < \
+            record["figures_compared"]
+
+
+@pytest.mark.parametrize("standard,table,figures", [
+    ("GB3838-2002", "表3", 80), ("GB8978-1996", "表2", 138), ("GB21900-2008", "表6", 5)])
+def test_tables_from_double_entry_hold_every_compared_figure(standard, table, figures):
+    """One catalogue figure per transcribed cell (the record counts the cells both readers agreed on)."""
+    record = yaml.safe_load(DATA.joinpath("double-entry", f"{standard}-{table}.yaml").read_text(encoding="utf-8"))
+    held = [lim for lim in CAT.rows(standard) if lim.table == table]
+    assert len(held) == record["figures_compared"] == figures
+
+
+def test_every_table_read_from_a_scan_says_how_it_was_double_entered():
+    for name in ("GB16297-1996-表1", "GB16297-1996-表2", "GB3838-2002-表3", "GB8978-1996-表2", "GB21900-2008-表6"):
+        standard = name.split("-表")[0]
+        assert f"double-entry/{name}.yaml" in CAT.standards[standard].transcription, name

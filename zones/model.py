@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from standards.select import StandardsPolicy
 from standards.units import parse_unit
 
 __all__ = [
@@ -169,10 +170,27 @@ class WWTP(_Spec):
 
 class ReceivingWater(_Spec):
     name: str
-    target_class: Literal["I", "II", "III", "IV", "V"] = Field(description="GB 3838-2002 target class")
+    kind: Literal["river", "lake", "reservoir", "sea"] | None = Field(
+        None, description="river, lake, reservoir (GB 3838-2002 classes I-V) or sea (GB 3097-1997 classes I-IV); "
+        "lakes and reservoirs are 封闭或半封闭水域 for GB 18918-2002 4.1.2.2")
+    target_class: Literal["I", "II", "III", "IV", "V"] = Field(
+        description="GB 3838-2002 target class, or the GB 3097-1997 class (I-IV) of a sea")
     attained: bool
     not_attained_since: int | None = None
     protection_zone: bool = Field(False, description="a designated protection zone (class III rules)")
+    key_basin: bool = Field(False, description="in a key basin the state or province designates (重点流域)")
+    wwtp_class_required: str | None = Field(
+        None, description="the GB 18918-2002 class a WWTP discharging here must meet, where the catalogue states it "
+        "(e.g. 1A for a key basin or enclosed lake under the 2006 amendment, whose text the tool does not hold)")
+    wwtp_class_required_source: str | None = Field(None, description="where wwtp_class_required comes from")
+
+    @model_validator(mode="after")
+    def _sea_classes(self) -> ReceivingWater:
+        if self.kind == "sea" and self.target_class == "V":
+            raise ValueError("GB 3097-1997 has sea classes I-IV; a sea has no class V")
+        if self.wwtp_class_required and not self.wwtp_class_required_source:
+            raise ValueError("wwtp_class_required needs wwtp_class_required_source (the document that requires it)")
+        return self
 
 
 class Offset(_Spec):
@@ -201,7 +219,9 @@ class ParkSpec(_Spec):
     wwtp: WWTP | None = None
     receiving_water: ReceivingWater | None = None
     air_attained: bool = True
-    air_grade: Literal["2", "3"] = Field("2", description="GB 16297-1996 grade of the area (二级 for 二类区)")
+    air_grade: Literal["1", "2", "3"] = Field(
+        "2", description="GB 16297-1996 grade of the area = its GB 3095 ambient-air class (二级 for 二类区); class 1 "
+        "areas admit no new or expanded source (GB 16297-1996 5)")
     caps: tuple[Cap, ...] = ()
     offsets: tuple[Offset, ...] = ()
     access: AccessList = AccessList()
@@ -338,6 +358,8 @@ class CatalogSpec(_Spec):
     crs: str | int | None = Field(None, description="CRS for geometry files that declare none")
     repair_invalid: bool = Field(False, description="repair invalid geometries (reported) instead of failing")
     utilisation_warning: float = Field(0.8, gt=0, le=1)
+    standards_policy: StandardsPolicy = Field(
+        StandardsPolicy(), description="choices the standards leave to the reviewing authority (standards.select)")
     standards: str | None = Field(None, description="folder of extra standards files (local, intake)")
     control_unit_access: dict[Literal["priority", "key", "general"], AccessList] = Field(
         default_factory=dict, description="access lists that apply to every unit of a class"

@@ -35,7 +35,7 @@ import shapely
 from standards import SelectionError, UnitError
 from standards.eia_category import classify
 from standards.model import TextValue
-from standards.select import industry_matches, select_water
+from standards.select import industry_matches, industry_standards, select_water
 from standards.units import UNITS
 from zones.catalog import Catalog
 from zones.crs import bd09_to_gcj02, is_wgs84, parse_crs, to_wgs84, wgs84_to_gcj02
@@ -50,7 +50,7 @@ from ..result import FINDING_CODES
 from ..review import review_findings
 from ..screening import setback_for, access_matches
 from ..spatial import join_pairs, nearest_parks
-from ..standards_check import water_context
+from ..standards_check import _wwtp_class_findings, water_context
 from .columns import Parsed, parse_chunk
 from .schema import Columns, crs_value, row_to_project_data
 
@@ -68,6 +68,8 @@ SEVERITY_OF = {
     "POLLUTANT_NOT_DECLARED": "warning", "WORKSHOP_OUTLET_REQUIRED": "incomplete", "OUTFALL_FORBIDDEN": "fail",
     "DATA_MISSING": "incomplete", "EIA_CATEGORY": "info",
     "UNIT_REQUIREMENT": "conditional", "NO_CONTROL_UNIT": "incomplete", "DISCHARGE_NOT_GIVEN": "incomplete",
+    "INDUSTRY_PROCESS_MISMATCH": "warning", "WWTP_CLASS_BELOW_REQUIRED": "warning",
+    "STACK_BELOW_MINIMUM_HEIGHT": "conditional", "NEW_SOURCE_FORBIDDEN": "fail",
 }
 _LEVELS = ("fail", "incomplete", "conditional")  # the severities a main reason is taken from
 _CODE_INDEX = {code: i for i, code in enumerate(CODES)}
@@ -252,7 +254,8 @@ class BatchEngine:
             water, wwtp = park.receiving_water, park.wwtp
             key = (park.special_limits, water.target_class if water else None, water.protection_zone if water else None,
                    wwtp.kind if wwtp else None, wwtp.dedicated_industries if wwtp else None,
-                   wwtp.intake_standard if wwtp else None, park.local_standards, wwtp is None, water is None)
+                   wwtp.intake_standard if wwtp else None, park.local_standards, wwtp is None, water is None,
+                   wwtp.effluent_class if wwtp else None, water.kind if water else None)
             ids.append(profiles.setdefault(key, len(profiles)))
         self._profile_park = {}
         for index, profile in enumerate(ids):
@@ -685,15 +688,19 @@ class BatchEngine:
         profile = np.where(park >= 0, self.water_profile[np.maximum(park, 0)], -1)
         key_codes, uniques = _factorize(p.industry[rows], p.route[rows],
                                         np.where(np.equal(p.rwc[rows], None), "", p.rwc[rows]).astype(object),
-                                        p.new_outfall[rows], profile)
+                                        p.new_outfall[rows], profile, p.processes[rows])
         ctx_of_key = []
         contexts: list = []
         ctx_index: dict = {}
-        for industry, route, rwc, new_outfall, prof in uniques:
-            stub = SimpleNamespace(industry=industry, wastewater=SimpleNamespace(
+        mismatch_of_key = []
+        for industry, route, rwc, new_outfall, prof, processes in uniques:
+            flags = tuple(processes.split(";")) if processes else ()
+            stub = SimpleNamespace(industry=industry, processes=flags, wastewater=SimpleNamespace(
                 receiving_water_class=rwc or None, route=route, new_outfall=bool(new_outfall)))
             owner = self._profile_park[prof] if prof >= 0 else None
             ctx = water_context(stub, self.catalog.park(self.parks[owner]) if owner is not None else None, self.on)
+            mismatch_of_key.append(any(m.mismatch for m in industry_standards(self.catalog.standards, industry, flags,
+                                                                              "water")))
             if ctx not in ctx_index:
                 ctx_index[ctx] = len(contexts)
                 contexts.append(ctx)
@@ -707,6 +714,13 @@ class BatchEngine:
         bits = np.zeros(rows.size, dtype=np.uint32)
         forbidden = row_error == "OUTFALL_FORBIDDEN"
         data_missing = row_error == "DATA_MISSING"
+        bits[np.array(mismatch_of_key, dtype=bool)[key_codes]] |= BIT["INDUSTRY_PROCESS_MISMATCH"]
+        if getattr(self, "_wwtp_low", None) is None:  # parks whose WWTP class is laxer than their water asks
+            self._wwtp_low = np.array([bool(_wwtp_class_findings(self.catalog.park(pid), pid, self.catalog))
+                                       for pid in self.parks] + [False], dtype=bool)
+        wwtp_low = self._wwtp_low
+        bits[wwtp_low[np.where(park >= 0, park, -1)] & (p.route[rows] == "indirect") & np.equal(row_error, None)] \
+            |= BIT["WWTP_CLASS_BELOW_REQUIRED"]
         bits[forbidden] |= BIT["OUTFALL_FORBIDDEN"]
         bits[data_missing] |= BIT["DATA_MISSING"]
         incomplete_first[data_missing] = _CODE_INDEX["DATA_MISSING"]

@@ -347,7 +347,7 @@ class Wording:
         if "metric" in f.values:
             check = self.capacity_check(f, result)
             return "finding.DATA_MISSING.capacity", {**self._capacity_fields(check), "missing": missing}
-        if "pollutant" in f.values:
+        if "pollutant" in f.values and "stack" not in f.values:
             return "finding.DATA_MISSING.offset", {"pollutant": self.pollutant(f.values["pollutant"]),
                                                    "missing": missing}
         return "finding.DATA_MISSING.generic", {"missing": missing}
