@@ -96,7 +96,10 @@ def catalogue(folder: Path, seed: int = 7) -> None:
     units = units[~shapely.is_empty(units) & (shapely.area(units) > 1e-8)]
     classes = rng.choice(["优先保护", "重点管控", "一般管控"], len(units), p=[0.3, 0.3, 0.4])
     ids = [f"U{i:05d}" for i in range(len(units))]
-    codes = [f"ZH{rng.integers(11, 66):02d}{i:09d}" for i in range(len(units))]
+    # ZH + 6-digit administrative code + class digit (1/2/3) + 4-digit serial, as the provinces code them
+    digit = {"优先保护": 1, "重点管控": 2, "一般管控": 3}
+    codes = [f"ZH{110000 + i // 9000 * 100 + rng.integers(1, 99):06d}{digit[c]}{i % 9000 + 1:04d}"
+             for i, c in enumerate(classes)]
     unit_frame = gpd.GeoDataFrame({"unit_id": ids, "name": ids, "code": codes, "class": classes},
                                   geometry=gpd.GeoSeries(units, crs=4326))
     unit_files = _write_by_zone(unit_frame, folder, "units")

@@ -103,7 +103,7 @@ def _unit_requirement(catalog: Catalog, zone_id: str) -> Finding | None:
                 f"requires — {body}. These texts are not checked automatically (prose cannot be parsed into "
                 "rules reliably): a reviewer must confirm the project meets them",
         values={"unit_code": unit.code, "unit_class": unit.unit_class, **texts},
-        sources=[f"catalogue control unit {zone_id} ({catalog.zones.at[zone_id, 'source']})"],
+        sources=[f"catalogue control unit {zone_id} ({catalog.table.source[catalog.table.positions[zone_id]]})"],
     )
 
 

@@ -164,11 +164,11 @@ def _locate_in_parks(site: Site, hits: pd.DataFrame, catalog: Catalog, findings:
     inside = parks[parks["covered"]]
     if len(inside):
         # nested parks (a sub-park inside a larger zone): the innermost, i.e. the smallest, holds
-        areas = {z: shapely.area(catalog.zones.at[z, "metric_geometry"]) for z in inside["zone_id"]}
+        areas = {z: shapely.area(catalog.metric_geometry(z)) for z in inside["zone_id"]}
         park_id = min(areas, key=areas.get)
     elif len(parks):
         row = parks.iloc[0]
-        site_area = shapely.area(catalog.zones.at[row.zone_id, "metric_geometry"])
+        site_area = shapely.area(catalog.metric_geometry(row.zone_id))
         findings.append(Finding(
             code="PARTLY_OUTSIDE_PARK", severity="fail", zone_id=row.zone_id,
             message=f"the site crosses the boundary of {catalog.names[row.zone_id]}: only "
@@ -201,7 +201,7 @@ def _nearest_park(point: shapely.Point, catalog: Catalog) -> tuple[str, float] |
     zone, distance = nearest_parks(np.array([point], dtype=object), catalog)
     if zone[0] < 0:
         return None
-    return str(catalog.zones["zone_id"].iat[int(zone[0])]), float(distance[0])
+    return str(catalog.table.zone_id[int(zone[0])]), float(distance[0])
 
 
 # --- zoning ----------------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def _zoning_findings(project: Project, hits: pd.DataFrame, catalog: Catalog) -> 
                 code=overlap_code, severity="fail", zone_id=row.zone_id,
                 message=f"the site overlaps the {label} {name}{grade}: no industrial project may",
                 values={"distance_m": 0.0, "overlap_m2": round(float(row.overlap_m2), 1)},
-                sources=[f"catalogue zone {row.zone_id} ({catalog.zones.at[row.zone_id, 'source']})"],
+                sources=[f"catalogue zone {row.zone_id} ({catalog.table.source[catalog.table.positions[row.zone_id]]})"],
             ))
         else:
             findings.append(Finding(

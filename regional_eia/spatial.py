@@ -83,8 +83,8 @@ def spatial_join(sites_wgs84: np.ndarray, catalog: Catalog) -> SpatialHits:
     if len(pairs):
         frame = pd.DataFrame({
             "site": pairs.site,
-            "zone_id": catalog.zones["zone_id"].to_numpy()[pairs.zone],
-            "kind": catalog.zones["kind"].to_numpy()[pairs.zone],
+            "zone_id": catalog.table.zone_id[pairs.zone],
+            "kind": catalog.table.kind[pairs.zone],
             "distance_m": pairs.distance,
             "covered": pairs.covered,
             "overlap_m2": pairs.overlap,
@@ -117,7 +117,7 @@ def _no_pairs() -> Pairs:
 class _GroupIndex:
     """What a group needs for fast queries, built once per catalogue and kept on the group."""
 
-    positions: np.ndarray  # row position in catalog.zones of each zone of the group
+    positions: np.ndarray  # row position in catalog.table of each zone of the group
     touching: tuple[np.ndarray, shapely.STRtree] | None  # zones of reach 0: found by intersecting
     reaching: tuple[np.ndarray, shapely.STRtree, float] | None  # zones with a buffer or setback
     parks: tuple[np.ndarray, shapely.STRtree, tuple[float, float, float, float], shapely.STRtree] | None
@@ -127,7 +127,7 @@ def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
     cached = group.__dict__.get("_fast_index")
     if cached is not None:
         return cached
-    positions = catalog.zones.index.get_indexer(group.zone_ids).astype(np.int64)
+    positions = group.positions
     zero = np.flatnonzero(group.reach_m == 0)
     rest = np.flatnonzero(group.reach_m > 0)
     parks = np.flatnonzero(group.kinds == "park")
@@ -137,12 +137,17 @@ def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
         reaching=(rest, shapely.STRtree(group.geometries[rest]), float(group.reach_m[rest].max()))
         if rest.size else None,
         parks=(parks, shapely.STRtree(group.geometries[parks]),
-               tuple(shapely.total_bounds(catalog.zones.geometry.to_numpy()[positions[parks]])),
+               _total_bounds(catalog.table.wgs84_bounds[positions[parks]]),
                shapely.STRtree(shapely.centroid(group.geometries[parks])))
         if parks.size else None,
     )
     object.__setattr__(group, "_fast_index", index)
     return index
+
+
+def _total_bounds(bounds: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])),
+            float(np.nanmax(bounds[:, 2])), float(np.nanmax(bounds[:, 3])))
 
 
 def _to_local(geoms: np.ndarray | None, crs, xy: np.ndarray | None = None) -> np.ndarray:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,19 @@ from hypothesis import settings
 from shapely.geometry import Point, Polygon
 
 from zones import load_catalog
+
+
+def pytest_configure(config):
+    """Compiled catalogues go to a folder of this run, never the user's cache (tests must not depend on it)."""
+    folder = tempfile.mkdtemp(prefix="regional-eia-test-cache-")
+    config._compiled_cache = folder
+    os.environ["REGIONAL_EIA_CACHE_DIR"] = folder
+    os.environ.pop("REGIONAL_EIA_CACHE", None)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "_compiled_cache", ""), ignore_errors=True)
+
 
 # pyproj builds transformers lazily: the first example of a test may take a second; no deadlines.
 settings.register_profile("project", deadline=None, max_examples=60)
