@@ -217,8 +217,17 @@ def test_5_an_import_that_would_not_pass_verify_is_refused(cli, tmp_path, catalo
 # --- 7. an infinite reservation ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flow", ["1e309", "1e300"])
+def test_7_an_infinite_flow_is_refused_when_the_project_is_read(ledger_on):
+    from regional_eia.errors import ProjectError
+
+    with pytest.raises(ProjectError, match=r"wastewater\.flow.*not a finite number"):
+        project("INF", "1e309")
+    assert ledger_on.history() == []
+
+
+@pytest.mark.parametrize("flow", ["1e300"])
 def test_7_an_infinite_or_absurd_demand_cannot_be_recorded_even_with_override(ledger_on, flow):
+    """A figure a project can hold but no cap can (the ledger's own guard, behind the project's)."""
     before = wastewater(ledger_on.status())
     recording = ledger_on.reserve(project("INF", flow), by="x", override=True, reason="test")
     assert not recording.recorded
