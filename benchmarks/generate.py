@@ -34,7 +34,7 @@ REGION = (98.0, 21.0, 122.0, 42.0)  # lon/lat box the synthetic China of this be
 N_UNITS, N_ISLANDS, N_PARKS, N_PROTECTED, N_RECEPTORS = 36_000, 4_000, 2_500, 10_000, 100_000
 INDUSTRIES = ["C1713", "C1711", "C1762", "C2614", "C2619", "C2631", "C2661", "C2662", "C2710", "C2720",
               "C3130", "C3211", "C3360", "C3311", "C3484", "C3511", "C3670", "C3825", "C3911", "C3971",
-              "C1391", "C1440", "C1520", "C2211", "C2221", "C2319", "C2511", "C2641", "C2821", "C2922",
+              "C1391", "C1441", "C1521", "C2211", "C2221", "C2319", "C2511", "C2641", "C2821", "C2922",
               "C3021", "C3041", "C3110", "C3219", "C3351", "C3412", "C3442", "C3522", "C3714", "C4011"]
 PROCESSES = ["", "", "", "dyeing", "pretreatment;dyeing", "electroplating", "organic_synthesis_reaction"]
 
@@ -96,7 +96,10 @@ def catalogue(folder: Path, seed: int = 7) -> None:
     units = units[~shapely.is_empty(units) & (shapely.area(units) > 1e-8)]
     classes = rng.choice(["优先保护", "重点管控", "一般管控"], len(units), p=[0.3, 0.3, 0.4])
     ids = [f"U{i:05d}" for i in range(len(units))]
-    codes = [f"ZH{rng.integers(11, 66):02d}{i:09d}" for i in range(len(units))]
+    # ZH + 6-digit administrative code + class digit (1/2/3) + 4-digit serial, as the provinces code them
+    digit = {"优先保护": 1, "重点管控": 2, "一般管控": 3}
+    codes = [f"ZH{110000 + i // 9000 * 100 + rng.integers(1, 99):06d}{digit[c]}{i % 9000 + 1:04d}"
+             for i, c in enumerate(classes)]
     unit_frame = gpd.GeoDataFrame({"unit_id": ids, "name": ids, "code": codes, "class": classes},
                                   geometry=gpd.GeoSeries(units, crs=4326))
     unit_files = _write_by_zone(unit_frame, folder, "units")
@@ -199,7 +202,7 @@ def _park_spec(rng, i: int) -> dict:
             {"metric": "VOCs", "value": 600, "unit": "t/a", "basis": "emission",
              "committed": float(rng.integers(100, 500))},
         ],
-        "access": {"prohibited": [{"codes": ["C2511", "C2520"], "reason": "no refineries (synthetic)"},
+        "access": {"prohibited": [{"codes": ["C2511", "C2521"], "reason": "no refineries (synthetic)"},
                                   {"codes": ["C3360"], "processes": ["electroplating"], "reason": "no plating"}],
                    "restricted": [{"codes": ["C17"], "processes": ["dyeing"], "reason": "dyeing cluster only",
                                    "conditions": "reuse >= 40%"}],

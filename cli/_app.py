@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated
 
 import click
@@ -59,6 +60,19 @@ def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")] = False,
 ) -> None:
     _state["debug"] = debug
+    warnings.showwarning = _show_warning
+
+
+_LIBRARY_PACKAGES = ("regional_eia", "zones", "standards")
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """The library's warnings (e.g. a compiled catalogue rebuilt, and why) as ``warning: ...`` lines on stderr."""
+    if category.__module__.split(".")[0] in _LIBRARY_PACKAGES and not _state["debug"]:
+        err.print(f"[yellow]warning:[/yellow] {escape(str(message))}", markup=True, highlight=False, soft_wrap=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
 
 
 def sub_app(name: str, help: str) -> typer.Typer:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import EXIT_FAIL_VERDICT, app, err
-from .options import CatalogOpt, LangOpt, OnOpt, day, lang
+from .options import CatalogOpt, LangOpt, OnOpt, ReadLedgerOpt, day, lang
 
 
 class BatchMode(str, Enum):
@@ -32,8 +32,7 @@ def batch_command(
                                                           ".parquet or .xlsx; one row per input row, in order.",
                                       show_default=False)],
     catalog: CatalogOpt = None,
-    ledger: Annotated[Optional[Path], typer.Option(
-        "--ledger", "-l", help="Read committed/reserved capacity from this ledger (it is not written).")] = None,
+    ledger: ReadLedgerOpt = None,
     mode: Annotated[BatchMode, typer.Option(
         "--mode", help="independent: every row against the current capacity; sequential: rows take capacity in "
                        "input order.")] = BatchMode.independent,
@@ -69,7 +68,7 @@ def batch_command(
     from .ledger import open_book
 
     loaded = load_catalog(catalog)
-    book = open_book(ledger, catalog, loaded, create=False) if ledger is not None else None
+    book = open_book(ledger, catalog, loaded, readonly=True) if ledger is not None else None
     options = dict(catalog=loaded, on=day(on), book=book, mode=mode.value, chunk_size=chunk_size,
                    encoding=encoding, mapping=mapping, crs=crs, layer=layer, nearest_park=nearest_park,
                    ignore_columns=tuple(c.strip() for c in (ignore_columns or "").split(",") if c.strip()),

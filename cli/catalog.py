@@ -92,3 +92,33 @@ def catalog_import(
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False, soft_wrap=True)
     out.print(f"{'updated' if report.updated else 'wrote'} {report.catalog} (check it with: regional-eia catalog "
               f"check {report.catalog.parent})", markup=False, highlight=False, soft_wrap=True)
+
+
+@catalog_app.command("cache")
+def catalog_cache(
+    clear: Annotated[bool, typer.Option("--clear", help="Delete every compiled catalogue (rebuilt on next use).")]
+    = False,
+    format: FormatOpt = Format.text,
+) -> None:
+    """List the compiled catalogues (what `--catalog` opens instead of the sources), or clear them."""
+    from zones.compiled import cache_dir, cached_catalogues, clear_cache
+
+    folder = cache_dir()
+    if clear:
+        removed = clear_cache()
+        err.print(f"removed {len(removed)} compiled catalogue(s) from {folder}", highlight=False)
+        return
+    entries = cached_catalogues()
+    if format is Format.json:
+        out.print_json(json.dumps({"folder": str(folder) if folder else None, "catalogues": [
+            {"file": str(e.path), "source": e.source, "built": e.built, "tool_version": e.tool_version,
+             "bytes": e.bytes} for e in entries]}, ensure_ascii=False), highlight=False)
+        return
+    if folder is None:
+        out.print("compiled catalogues are off (REGIONAL_EIA_CACHE=off)", highlight=False)
+        return
+    out.print(f"compiled catalogues in {folder}:" if entries else f"no compiled catalogue in {folder}",
+              highlight=False)
+    for e in entries:
+        out.print(f"  {e.source or '(unreadable)'}  built {e.built or '?'}  {e.bytes / 1e6:,.1f} MB  {e.path.name}",
+                  highlight=False, markup=False)

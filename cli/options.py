@@ -25,13 +25,14 @@ OnOpt = Annotated[
     typer.Option("--on", formats=["%Y-%m-%d"], help="Screening date (limits in force then); default today."),
 ]
 LedgerOpt = Annotated[
-    Optional[Path],
-    typer.Option("--ledger", "-l", help="Capacity ledger file; default: ledger.sqlite beside the catalogue "
-                                        "(demo: ./demo-ledger.sqlite)."),
+    Optional[str],
+    typer.Option("--ledger", "-l", help="Capacity ledger: a file (SQLite) or postgresql://user@host/database; "
+                                        "default: ledger.sqlite beside the catalogue (demo: ./demo-ledger.sqlite)."),
 ]
 ReadLedgerOpt = Annotated[
-    Optional[Path],
-    typer.Option("--ledger", "-l", help="Read committed/reserved capacity from this ledger."),
+    Optional[str],
+    typer.Option("--ledger", "-l", help="Read committed/reserved capacity from this ledger (a file or a "
+                                        "postgresql:// URL; it is not written)."),
 ]
 ProjectArg = Annotated[Path, typer.Argument(help="Project file (YAML or JSON).", show_default=False)]
 

@@ -62,7 +62,7 @@ def report_command(
         report = write_batch_report(load_batch(batch), loaded, out_dir, lang=lang.value, format=format.value)
     else:
         proposed = load_project(project)
-        book = open_book(ledger, catalog, loaded, create=False) if ledger else None
+        book = open_book(ledger, catalog, loaded, readonly=True) if ledger else None
         try:
             result = screen(proposed, loaded, book=book, on=day(on))
         finally:

@@ -27,17 +27,16 @@ def screen_command(
 ) -> None:
     """Screen one project: location, zoning, access lists, capacity, offsets and standards."""
     from regional_eia import load_project, screen
-    from regional_eia.books import open_book
     from regional_eia.render import render_screening, render_what_if
     from regional_eia.whatif import what_if as what_if_of
     from zones import load_catalog
 
-    from .ledger import note_migration
+    from .ledger import open_book
 
     words = lang(language)
     loaded = load_catalog(catalog)
     policy = standards_policy(integrated_for_unlisted, loaded)
-    book = note_migration(open_book(ledger, catalog, loaded, create=False)) if ledger else None
+    book = open_book(ledger, catalog, loaded, readonly=True) if ledger else None
     try:
         if what_if:
             report = what_if_of(load_project(project), loaded, book=book, on=day(on), lang=words, policy=policy)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -35,9 +34,10 @@ def _settings(**given):
 @app.command("serve")
 def serve_command(
     catalog: CatalogOpt = None,
-    ledger: Annotated[Optional[Path], typer.Option(
-        "--ledger", "-l", help="Capacity ledger the channel reads and staff write; default: beside the catalogue "
-                               "(demo: ./demo-ledger.sqlite).")] = None,
+    ledger: Annotated[Optional[str], typer.Option(
+        "--ledger", "-l", help="Capacity ledger the channel reads and staff write: a file or a postgresql:// URL "
+                               "(create it with `ledger init`); default: beside the catalogue (demo: "
+                               "./demo-ledger.sqlite, created on first start).")] = None,
     db: DbOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
@@ -54,7 +54,7 @@ def serve_command(
     channel.sessions.kw["bind"].dispose()
     import uvicorn
 
-    err.print(f"catalogue {channel.catalog.name}; ledger {channel.ledger_path}; database "
+    err.print(f"catalogue {channel.catalog.name}; ledger {_shown(str(channel.ledger_path))}; database "
               f"{_shown(settings.db)}", markup=False, highlight=False, soft_wrap=True)
     err.print(f"serving the online channel on http://{_url_host(host)}:{port}/ (staff: /login; API: "
               f"/api/openapi.json); Ctrl-C stops it", markup=False, highlight=False, soft_wrap=True)
@@ -73,6 +73,9 @@ def _url_host(host: str) -> str:
 
 
 def _shown(url: str) -> str:
+    """A database URL with its password hidden (a file path as it is)."""
+    if "://" not in url:
+        return url
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

@@ -41,28 +41,28 @@ def arrays_for(catalog: Catalog) -> CatalogueArrays:
 class CatalogueArrays:
     """Per-zone, per-park and per-cap arrays of a catalogue, and memo tables of per-key decisions.
 
-    Zones are numbered as the rows of ``catalog.zones``; parks as ``catalog.parks`` lists them; caps
+    Zones are numbered as the rows of ``catalog.table``; parks as ``catalog.parks`` lists them; caps
     and offsets park by park, in the catalogue's order.
     """
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        zones = catalog.zones
-        self.zone_ids = zones["zone_id"].to_numpy()
-        self.kind = np.array([KINDS[k] for k in zones["kind"]], dtype=np.int8)
+        table = catalog.table
+        self.zone_ids = table.zone_id.astype(object)
+        self.kind = np.array([KINDS[k] for k in table.kind.tolist()], dtype=np.int8)
         self.parks: list[str] = list(catalog.parks)
         park_index = {z: i for i, z in enumerate(self.parks)}
         self.zone_park = np.array([park_index.get(z, -1) for z in self.zone_ids], dtype=np.int64)
-        self.park_zone = np.array([zones.index.get_loc(z) for z in self.parks], dtype=np.int64)
+        self.park_zone = np.array([table.positions[z] for z in self.parks], dtype=np.int64)
         self.park_name = np.array([catalog.names[p] for p in self.parks] + [None], dtype=object)
         self.park_name_en = np.array([catalog.parks[p].name_en for p in self.parks] + [None], dtype=object)
         self.zone_area = np.array([shapely.area(g) if k == 0 else np.nan
-                                   for g, k in zip(zones["metric_geometry"], self.kind)])
+                                   for g, k in zip(table.metric_geometry, self.kind)])
         self.unit_code = np.array([catalog.control_units[z].code if z in catalog.control_units else None
                                    for z in self.zone_ids], dtype=object)
         self.zone_of_unit = {spec.code: zone_id for zone_id, spec in catalog.control_units.items()}
         self.zone_name = np.array([catalog.names.get(z, z) for z in self.zone_ids], dtype=object)
-        self.zone_source = zones["source"].to_numpy() if "source" in zones else np.full(len(zones), None, object)
+        self.zone_source = table.source.astype(object)
         self._caps()
         self._offsets()
         self._memo: dict[Hashable, dict] = {}

@@ -18,7 +18,6 @@ The batch engine derives its bit masks and severities from :data:`REGISTRY` (:da
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal

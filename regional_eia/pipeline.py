@@ -22,7 +22,6 @@ the same chunk into Arrow columns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,14 +32,14 @@ from .capacity import Checks, Demands, IntakeLoads, capacity_demands, capacity_f
     intake_loads
 from .category import Categories, CATEGORY_ZH, category_findings, classify_rows, simplification
 from .columns import ProjectColumns
-from .errors import LocationError, ProjectError
-from .findings import BIT, CODES, MAIN_KEY, MAIN_LEVELS, MASK, RANK, REGISTRY, SEVERITIES, tidy, values_model
+from .errors import LocationError
+from .findings import BIT, MAIN_KEY, MAIN_LEVELS, MASK, RANK, REGISTRY, tidy, values_model
 from .found import Found
 from .locate import Sites, locate_sites
 from .offsets import Offsets, offsets_required
 from .report.messages import Lang, change_line, finding_message, simplification_reason
 from .review import review_findings
-from .standards_check import NEEDS_WORKSHOP, PH, RATE, Comparisons, check_standards, limit_source, limit_unit
+from .standards_check import NEEDS_WORKSHOP, PH, RATE, Comparisons, check_standards, limit_source
 from .zoning import Placement, _objects, place_sites
 
 __all__ = ["Assessed", "Concluded", "assess", "conclude", "results", "main_messages", "VERDICTS"]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from standards.industry import INDUSTRY_CODE, normalise_industry
+from standards.numbers import FiniteFloat, excerpt, finite_number
+from standards.safeload import PROJECT_MAX_BYTES, DataFileError, read_data_file
 from standards.suggest import did_you_mean
 from standards.units import parse_quantity, parse_unit
 
@@ -36,7 +36,7 @@ class Quantity(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    value: float = Field(ge=0)
+    value: FiniteFloat = Field(ge=0)
     unit: str
 
     @model_validator(mode="before")
@@ -108,8 +108,8 @@ class PHRange(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    min: float = Field(ge=0, le=14)
-    max: float = Field(ge=0, le=14)
+    min: FiniteFloat = Field(ge=0, le=14)
+    max: FiniteFloat = Field(ge=0, le=14)
 
     @model_validator(mode="before")
     @classmethod
@@ -142,10 +142,10 @@ class Location(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     crs: str | int = Field(description="EPSG code or WKT, or gcj02 (Amap/Tencent) / bd09 (Baidu)")
-    lon: float | None = None
-    lat: float | None = None
-    x: float | None = None
-    y: float | None = None
+    lon: FiniteFloat | None = None
+    lat: FiniteFloat | None = None
+    x: FiniteFloat | None = None
+    y: FiniteFloat | None = None
     wkt: str | None = None
     geojson: dict[str, Any] | None = None
 
@@ -164,6 +164,12 @@ class Location(BaseModel):
             raise ValueError("a point needs both lon and lat")
         if given[0] == "x/y" and (self.x is None or self.y is None):
             raise ValueError("a point needs both x and y")
+        if self.geojson is not None:
+            from zones.geojson import geojson_problem
+
+            problem = geojson_problem(self.geojson)
+            if problem:
+                raise ValueError(f"geojson: {problem}")
         return self
 
 
@@ -174,7 +180,10 @@ class Wastewater(BaseModel):
         description="direct: to surface water; indirect: to the park's centralised WWTP"
     )
     flow: Flow
-    operating_days: float | None = Field(None, gt=0, le=366, description="d/a; needed for loads in t/a")
+    operating_days: FiniteFloat | None = Field(None, gt=0, le=366, description="d/a; needed for loads in t/a")
+    hours_per_day: FiniteFloat | None = Field(
+        None, gt=0, le=24, description="h/d the plant discharges; needed to read a flow given in m3/h"
+    )
     effluent: Annotated[dict[str, Concentration], PollutantKeys] = Field(
         default_factory=dict, description="total-outlet concentrations by pollutant id (or its Chinese name)"
     )
@@ -191,6 +200,32 @@ class Wastewater(BaseModel):
     )
     new_outfall: bool = Field(True, description="a direct discharger opens a new outfall")
     product_output: Quantity | None = Field(None, description="product per year, for per-product limits")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hourly_flow(cls, data: Any) -> Any:
+        """A flow in m3/h is converted to m3/d with ``hours_per_day``; without it, say what is needed."""
+        if not isinstance(data, dict) or "flow" not in data:
+            return data
+        try:
+            flow = Quantity.model_validate(data["flow"])
+        except ValidationError:
+            return data  # the field's own validation says why
+        if parse_unit(flow.unit).dimension != "flow_hourly":
+            return data
+        hours = data.get("hours_per_day")
+        if hours is None:
+            raise ValueError(
+                f"flow {flow} is an hourly flow; give hours_per_day (the hours a day the plant discharges, "
+                "e.g. 24 round the clock, or annual hours / operating days) to convert it, or the flow in m3/d"
+            )
+        try:
+            hours = finite_number(hours, "hours_per_day")
+        except ValueError:
+            return data  # hours_per_day's own validation says why
+        if not 0 < hours <= 24:
+            raise ValueError(f"hours_per_day: {hours:g} is not between 0 and 24")
+        return {**data, "flow": Quantity(value=flow.value * hours, unit="m3/d")}
 
     @field_validator("flow")
     @classmethod
@@ -215,7 +250,7 @@ class Stack(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
-    height_m: float = Field(gt=0)
+    height_m: FiniteFloat = Field(gt=0)
     concentrations: Annotated[dict[str, Quantity], PollutantKeys] = Field(default_factory=dict, description="mg/m3")
     rates: Annotated[dict[str, Quantity], PollutantKeys] = Field(default_factory=dict, description="kg/h")
     source_type: str | None = Field(None, description="e.g. boiler, process heater")
@@ -299,6 +334,17 @@ class Project(BaseModel):
     air: Air | None = None
     description: str | None = None
 
+    @field_validator("industry")
+    @classmethod
+    def _known_industry(cls, code: str) -> str:
+        from standards.industry_codes import is_class, nearest
+
+        if not is_class(code):
+            close = nearest(code)
+            hint = f"; nearest: {', '.join(close)}" if close else ""
+            raise ValueError(f"{code} is not a class of GB/T 4754-2017 (standards/data/industry/){hint}")
+        return code
+
     @field_validator("processes")
     @classmethod
     def _known_processes(cls, processes: tuple[str, ...]) -> tuple[str, ...]:
@@ -329,10 +375,11 @@ def project_from_data(data: Any, source: str = "<project>") -> Project:
     try:
         return Project.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err) for err in exc.errors()]
+        problems = [_problem(err) for err in exc.errors()[:5]]
         if len(problems) == 1:
             raise ProjectError(source, problems[0][0], problems[0][1]) from exc
-        raise ProjectError(source, None, "; ".join(f"{f}: {m}" if f else m for f, m in problems)) from exc
+        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise ProjectError(source, None, "; ".join(f"{f}: {m}" if f else m for f, m in problems) + more) from exc
 
 
 def _problem(err: dict) -> tuple[str | None, str]:
@@ -341,8 +388,8 @@ def _problem(err: dict) -> tuple[str | None, str]:
     message = err["msg"].removeprefix("Value error, ")
     value = err.get("input")
     if isinstance(value, (str, int, float)) and not isinstance(value, bool) and err.get("type") != "missing":
-        shown = repr(value) if isinstance(value, str) else str(value)
-        if shown not in message and str(value) not in message:
+        shown = excerpt(value) if isinstance(value, str) else str(value)
+        if shown not in message and str(value)[:200] not in message:
             message += f" (got {shown})"
     return field, message
 
@@ -358,13 +405,7 @@ def load_project(path: str | Path) -> Project:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ProjectError(path, None, "file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise ProjectError(path, None, "project files must be UTF-8") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ProjectError(path, None, f"cannot parse: {exc}") from exc
+        data = read_data_file(path, max_bytes=PROJECT_MAX_BYTES)
+    except DataFileError as exc:
+        raise ProjectError(path, None, exc.detail) from exc
     return project_from_data(data, str(path))

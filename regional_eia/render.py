@@ -15,8 +15,7 @@ from rich.text import Text
 from .report.messages import Lang, Messages, category_name, num, pct, point, pollutant, value_text
 from .result import ScreeningResult
 
-__all__ = ["render_screening", "render_what_if", "render_caps", "render_recording", "render_history",
-           "render_catalog_summary", "VERDICT_STYLE", "fmt"]
+__all__ = ["render_screening", "render_what_if", "render_catalog_summary", "VERDICT_STYLE", "fmt"]
 
 VERDICT_STYLE = {"pass": "bold green", "conditional": "bold yellow", "fail": "bold red", "incomplete": "bold magenta"}
 _SEVERITY_STYLE = {"fail": "red", "incomplete": "magenta", "conditional": "yellow", "warning": "dark_orange", "info": "dim"}
@@ -163,48 +162,6 @@ def render_what_if(report, console: Console, lang: Lang | None = None) -> None:
     console.print(table)
 
 
-def render_caps(caps, title: str, console: Console) -> None:
-    """One table per park: each cap with committed, reserved, remaining and utilisation (ledger status)."""
-    console.print(title, markup=False, highlight=False)
-    for park in dict.fromkeys(c.park for c in caps):
-        rows = [c for c in caps if c.park == park]
-        table = Table(title=f"{rows[0].park_name} ({park})",
-                      caption=f"! used over the {rows[0].threshold:.0%} warning threshold"
-                      if any(c.over_threshold for c in rows) else None)
-        for col in ("cap", "basis", "limit", "committed", "reserved", "remaining", "used"):
-            table.add_column(col, justify="left" if col in ("cap", "basis") else "right")
-        for c in rows:
-            used = f"{c.utilisation:.1%}" + (" !" if c.over_threshold else "")
-            table.add_row(f"{c.metric} ({c.unit})", c.basis, num(c.cap), num(c.committed), num(c.reserved),
-                          num(c.remaining), used)
-        console.print(table)
-
-
-def render_recording(recording, console: Console) -> None:
-    """What a reserve, commit or release wrote: one line per batch of entries, then the caps after it."""
-    for batch in dict.fromkeys(e.batch for e in recording.entries):
-        lines = [e for e in recording.entries if e.batch == batch]
-        amounts = ", ".join(f"{e.metric} {num(e.amount)} {e.unit}" for e in lines)
-        what = f"{lines[0].kind} ({lines[0].pool})" if lines[0].kind == "release" else lines[0].kind
-        until = f" until {lines[0].expires}" if lines[0].expires else ""
-        console.print(f"{what} {lines[0].project} in {lines[0].park}{until}: {amounts} [batch {batch[:8]}]",
-                      markup=False, highlight=False)
-    render_caps(recording.caps, "After this entry", console)
-
-
-def render_history(entries, console: Console) -> None:
-    """Ledger entries, oldest first, one line per recorded action."""
-    for batch in dict.fromkeys(e.batch for e in entries):
-        lines = [e for e in entries if e.batch == batch]
-        first = lines[0]
-        what = f"release({first.pool})" if first.kind == "release" else first.kind
-        amounts = ", ".join(f"{e.metric} {num(e.amount)} {e.unit}" for e in lines)
-        notes = (f" until {first.expires}" if first.expires else "") + (" OVERRIDE" if first.override else "")
-        console.print(f"{first.recorded_at[:19]}Z  {what:<16} {first.project}  {first.park}  by {first.recorded_by}"
-                      f"{notes}: {amounts}" + (f" — {first.reason}" if first.reason else ""), markup=False,
-                      highlight=False, soft_wrap=True)
-
-
 def render_catalog_summary(summary: dict, console: Console) -> None:
     """Print what ``zones.summary.summarise`` returns."""
     kinds = ", ".join(f"{k}: {v}" for k, v in summary["zones_by_kind"].items())
@@ -252,8 +209,8 @@ def render_standard(std, limits, console: Console) -> None:
             value, text = lim.json_value()
             cell = text if value is None else (_value(value) + (f" ({text})" if text else ""))
             seen.setdefault(key, {})[lim.column] = cell
-        for (item, pollutant, name, unit, _, amended), cells in seen.items():
-            label = f"{name} [dim]{pollutant}[/dim]" + (f" [yellow]({amended})[/yellow]" if amended else "")
+        for (item, pollutant_id, name, unit, _, amended), cells in seen.items():
+            label = f"{name} [dim]{pollutant_id}[/dim]" + (f" [yellow]({amended})[/yellow]" if amended else "")
             table.add_row(item, label, unit, *[cells.get(c.id, "") for c in spec.columns])
         console.print(table)
     for gap in std.gaps:

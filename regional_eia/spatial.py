@@ -25,7 +25,7 @@ _POINT_TYPES = (0, 4)
 @dataclass(frozen=True)
 class Pairs:
     """(site, zone) pairs within reach as parallel arrays; ``zone`` is the row position in
-    ``catalog.zones``. In query order (group, then zones of reach 0, then the others)."""
+    ``catalog.table``. In query order (group, then zones of reach 0, then the others)."""
 
     site: np.ndarray
     zone: np.ndarray
@@ -51,7 +51,7 @@ def _no_pairs() -> Pairs:
 class _GroupIndex:
     """What a group needs for fast queries, built once per catalogue and kept on the group."""
 
-    positions: np.ndarray  # row position in catalog.zones of each zone of the group
+    positions: np.ndarray  # row position in catalog.table of each zone of the group
     touching: tuple[np.ndarray, shapely.STRtree] | None  # zones of reach 0: found by intersecting
     reaching: tuple[np.ndarray, shapely.STRtree, float] | None  # zones with a buffer or setback
     parks: tuple[np.ndarray, shapely.STRtree, tuple[float, float, float, float], shapely.STRtree] | None
@@ -64,7 +64,7 @@ def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
 
 
 def _build_index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
-    positions = catalog.zones.index.get_indexer(group.zone_ids).astype(np.int64)
+    positions = group.positions
     zero = np.flatnonzero(group.reach_m == 0)
     rest = np.flatnonzero(group.reach_m > 0)
     parks = np.flatnonzero(group.kinds == "park")
@@ -74,10 +74,15 @@ def _build_index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
         reaching=(rest, shapely.STRtree(group.geometries[rest]), float(group.reach_m[rest].max()))
         if rest.size else None,
         parks=(parks, shapely.STRtree(group.geometries[parks]),
-               tuple(shapely.total_bounds(catalog.zones.geometry.to_numpy()[positions[parks]])),
+               _total_bounds(catalog.table.wgs84_bounds[positions[parks]]),
                shapely.STRtree(shapely.centroid(group.geometries[parks])))
         if parks.size else None,
     )
+
+
+def _total_bounds(bounds: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])),
+            float(np.nanmax(bounds[:, 2])), float(np.nanmax(bounds[:, 3])))
 
 
 def _to_local(geoms: np.ndarray | None, crs, xy: np.ndarray | None = None) -> np.ndarray:
@@ -198,7 +203,7 @@ def nearest_parks(points_wgs84: np.ndarray | None, catalog: Catalog, local_cache
                   sites: np.ndarray | None = None, xy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The nearest park to each WGS84 point, and its distance in metres in the park's metric CRS.
 
-    Returns ``(zone, distance)``: ``zone`` the row position in ``catalog.zones`` (-1 when the
+    Returns ``(zone, distance)``: ``zone`` the row position in ``catalog.table`` (-1 when the
     catalogue has no park, or for a missing point), ``distance`` in metres (inf then). Of two parks
     at the same distance the one listed first in the catalogue is taken. Each metric-CRS group is
     queried only for the points it could hold a nearer park for. With ``local_cache`` from

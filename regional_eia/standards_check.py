@@ -14,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from standards import SelectionError, UnitError
+from standards import SelectionError
 from standards.catalog import StandardsCatalog
 from standards.model import TextValue
 from standards.reasons import Reason, reason_json
@@ -415,7 +414,6 @@ def _undeclared(rows, ctx_of, live, listings, declared) -> list[Found]:
         return []
     names = sorted(declared)
     codes, keys = factorize_rows(ctx_of, *(declared[p] for p in names))
-    found_rows, pollutants, standards = [], [], []
     per_key = []
     for key in keys:
         ctx, given = key[0], dict(zip(names, key[1:]))

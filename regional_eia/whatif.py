@@ -146,8 +146,9 @@ def _screen_all(projects, catalog, book, on, lang, policy):
 
 def _moved_to(project: Project, park: str, catalog: Catalog) -> Project:
     """The project at a point inside ``park`` (CGCS2000 lon/lat of the park's representative point)."""
-    geometry = catalog.zones.at[park, "metric_geometry"]
-    epsg = int(catalog.zones.at[park, "metric_epsg"])
+    row = catalog.table.positions[park]
+    geometry = catalog.table.metric_geometry[row]
+    epsg = int(catalog.table.metric_epsg[row])
     inside = shapely.point_on_surface(geometry)
     lon, lat = transformer(CRS.from_epsg(epsg), CGCS2000).transform(inside.x, inside.y)
     return project.model_copy(update={"location": Location(crs="EPSG:4490", lon=float(lon), lat=float(lat))})

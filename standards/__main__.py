@@ -13,18 +13,32 @@ from .errors import StandardsError
 
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv]
+    shown = None
     try:
         if paths and all(p.is_file() for p in paths):
             catalog = _load_files(paths)
+        elif paths:
+            # a catalogue's own folder (local and intake standards) is read as a catalogue reads it: beside
+            # the shipped standards and their pollutant registry; only its own standards are listed
+            builtin = load_standards(_DATA)
+            catalog = load_standards(_DATA, *paths)
+            shown = set(catalog.standards) - set(builtin.standards)
         else:
-            catalog = load_standards(*(paths or [_DATA]))
+            catalog = load_standards(_DATA)
     except StandardsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for sid, std in sorted(catalog.standards.items()):
+        if shown is not None and sid not in shown:
+            continue
         counts = Counter(limit.table for limit in catalog.limits if limit.standard == sid)
         tables = ", ".join(f"{t}: {n}" for t, n in counts.items())
         print(f"{sid:<22} {len(std.tables)} tables, {sum(counts.values())} figures ({tables})")
+    if shown is not None:
+        own = [limit for limit in catalog.limits if limit.standard in shown]
+        print(f"{len(shown)} standards, {len(own)} figures, checked against the shipped standards and "
+              f"{len(catalog.pollutants)} pollutants")
+        return 0
     for amendment in catalog.amendments:
         print(f"{amendment.id:<22} amends {amendment.amends} from {amendment.effective}")
     print(f"{len(catalog.pollutants)} pollutants, {len(catalog.limits)} figures in all")

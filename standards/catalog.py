@@ -10,10 +10,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import StandardsDataError, UnknownStandardError
+from .safeload import CATALOG_MAX_BYTES, DataFileError, read_data_file
 from .model import (
     AltValue,
     Amendment,
@@ -256,11 +256,9 @@ def _limit(
 
 def _read_yaml(path: Path | Traversable) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise StandardsDataError(path, "YAML", str(exc)) from exc
-    except UnicodeDecodeError as exc:
-        raise StandardsDataError(path, "encoding", "standards files must be UTF-8") from exc
+        return read_data_file(path, max_bytes=CATALOG_MAX_BYTES, kind="yaml")
+    except DataFileError as exc:
+        raise StandardsDataError(path, f"line {exc.line}" if exc.line else "file", exc.why) from exc
 
 
 def _validation_message(exc: ValidationError) -> str:

@@ -31,10 +31,10 @@ from collections.abc import Iterable
 from importlib.resources import files
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .reasons import Bilingual, Reason
+from .safeload import CATALOG_MAX_BYTES, read_data_file
 
 __all__ = [
     "CATEGORY_ORDER",
@@ -438,7 +438,7 @@ def load_classification() -> ClassificationList:
     '印花（喷墨印花和数码印花的除外）'
     """
     resource = files("standards") / "data" / "eia_category" / "classification-2021.yaml"
-    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    data = read_data_file(resource, max_bytes=CATALOG_MAX_BYTES, kind="yaml")
     return ClassificationList.model_validate(data)
 
 

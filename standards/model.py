@@ -57,7 +57,7 @@ def dimensions_of(medium: str) -> frozenset[str]:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def _no_disk_path(text: str | None, field: str) -> str | None:
@@ -196,6 +196,21 @@ class LimitRow(_Frozen):
     @classmethod
     def _known_unit(cls, unit: str) -> str:
         return parse_unit(unit).symbol
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> LimitRow:
+        if self.unit == "degC":  # a temperature may be below zero; no other figure may
+            return self
+        for column, value in self.values.items():
+            figures = {
+                float: lambda v: [v], int: lambda v: [v],
+                RangeValue: lambda v: [v.min, v.max], AltValue: lambda v: [v.value, v.alt],
+                HeightValue: lambda v: list(v.by_stack_height_m.values()),
+                TextValue: lambda v: [v.detection_limit or 0],
+            }[type(value)](value)
+            if any(f < 0 for f in figures):
+                raise ValueError(f"row {self.item} ({self.pollutant}) {column}: a limit cannot be negative")
+        return self
 
     @field_validator("values", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ between mass and volume fractions).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -113,7 +114,7 @@ def parse_unit(text: str) -> Unit:
     for symbol in UNITS:
         if symbol.lower() == key.lower():
             return UNITS[symbol]
-    raise UnitError(text, f"unknown unit; known units: {', '.join(sorted(UNITS))}")
+    raise UnitError(_short(text), f"unknown unit; known units: {', '.join(sorted(UNITS))}")
 
 
 def convert(value: float, from_unit: str, to_unit: str) -> float:
@@ -135,18 +136,35 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S.*?)?\s*$")
 
 
+_MAX_QUANTITY_TEXT = 100  # "1,234.5 mg/L" needs 12; longer text is not a quantity (and is not searched)
+
+
+def _short(text: object) -> str:
+    """The text as a message may quote it: at most a short excerpt."""
+    text = str(text)
+    return text if len(text) <= 40 else f"{text[:36]}... ({len(text):,} characters)"
+
+
 def parse_quantity(text: str) -> tuple[float, str]:
     """Split ``"200 mg/L"`` into ``(200.0, "mg/L")``; a bare number has no unit and is refused.
+
+    The number must be finite: ``1e309 m3/d`` or ``inf mg/L`` is refused, not read as infinity.
 
     Examples
     --------
     >>> parse_quantity("1.5e3 m3/d")
     (1500.0, 'm3/d')
     """
-    match = _QUANTITY.match(str(text))
+    text = str(text)
+    if len(text) > _MAX_QUANTITY_TEXT:
+        raise UnitError(_short(text), f"a quantity is a number and a unit, not {len(text):,} characters")
+    match = _QUANTITY.match(text)
     if not match:
-        raise UnitError(str(text), "expected a number followed by a unit, e.g. '200 mg/L'")
+        raise UnitError(text, "expected a number followed by a unit, e.g. '200 mg/L'")
     number, unit = match.groups()
     if not unit:
-        raise UnitError(str(text), "the number has no unit; write it with one, e.g. '200 mg/L'")
-    return float(number), parse_unit(unit).symbol
+        raise UnitError(text, "the number has no unit; write it with one, e.g. '200 mg/L'")
+    value = float(number)
+    if not math.isfinite(value):
+        raise UnitError(text, f"{number} is not a finite number")
+    return value, parse_unit(unit).symbol

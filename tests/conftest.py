@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,19 @@ from zones import load_catalog
 # The CLI's --lang defaults to the user's locale; the tests must not depend on this machine's, so every
 # command (and subprocess) speaks English unless a test asks otherwise.
 os.environ["REGIONAL_EIA_LANG"] = "en"
+
+
+def pytest_configure(config):
+    """Compiled catalogues go to a folder of this run, never the user's cache (tests must not depend on it)."""
+    folder = tempfile.mkdtemp(prefix="regional-eia-test-cache-")
+    config._compiled_cache = folder
+    os.environ["REGIONAL_EIA_CACHE_DIR"] = folder
+    os.environ.pop("REGIONAL_EIA_CACHE", None)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "_compiled_cache", ""), ignore_errors=True)
+
 
 # pyproj builds transformers lazily: the first example of a test may take a second; no deadlines.
 settings.register_profile("project", deadline=None, max_examples=60)

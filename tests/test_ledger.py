@@ -1,7 +1,8 @@
-"""The capacity ledger (issue 4): check-and-record, nothing lost, migration, export/import, CLI, what-if.
+"""The capacity ledger (issues 4 and 14): one suite, run on both backends (an SQLite file and a
+PostgreSQL database): check-and-record, history, export/import, verify, the demo and the CLI.
 
-The race and the kill tests run real processes: a worker script (written to tmp_path) opens the ledger
-through the library and waits on stdin, so all of them hit the ledger at the same moment.
+The race and kill tests are in test_ledger_concurrency.py, the fault-injection defects in
+test_ledger_faults.py; the SQLite-only file checks and migrations are at the end of this module.
 """
 
 from __future__ import annotations
@@ -10,21 +11,18 @@ import datetime as dt
 import hashlib
 import io
 import json
-import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
-import yaml
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, ROOT, project_data, write_catalog
+from conftest import EXAMPLES, ROOT, project_data
+from ledger_support import backend, catalog, catalog_dir, new_target, project, raw, rows, target, wastewater  # noqa: F401
 from regional_eia import load_project, project_from_data, screen
 from regional_eia.errors import LedgerError
 from regional_eia.ledger import APPLICATION_ID, SCHEMA_VERSION, open_ledger
@@ -34,73 +32,67 @@ from zones import load_catalog
 TODAY = dt.date.today()
 
 
-# --- fixtures --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def catalog_dir(tmp_path_factory) -> Path:
-    """The small test park: wastewater 10,000 m3/d with 7,000 committed and 1,000 reserved, so 2,000 left."""
-    return write_catalog(tmp_path_factory.mktemp("ledger") / "catalog")
-
-
-@pytest.fixture(scope="module")
-def catalog(catalog_dir):
-    return load_catalog(catalog_dir)
-
-
 @pytest.fixture
-def ledger(tmp_path, catalog):
-    with open_ledger(tmp_path / "ledger.sqlite", catalog) as opened:
+def ledger(target, catalog):
+    with open_ledger(target, catalog, create=True) as opened:
         yield opened
-
-
-def project(pid: str = "T-1", flow: float = 500, **overrides):
-    wastewater = {"route": "indirect", "flow": f"{flow} m3/d", "operating_days": 300,
-                  "effluent": {"COD": "300 mg/L"}}
-    return project_from_data(project_data(id=pid, wastewater=wastewater, **overrides))
-
-
-def wastewater(status, park: str = "P1"):
-    return next(c for c in status.caps if c.park == park and c.metric == "wastewater")
-
-
-def rows(path: Path) -> tuple[list, list]:
-    with sqlite3.connect(path) as connection:
-        return (connection.execute("SELECT * FROM batches ORDER BY seq").fetchall(),
-                connection.execute("SELECT * FROM entries ORDER BY seq").fetchall())
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# --- the file --------------------------------------------------------------------------------------
+# --- the database --------------------------------------------------------------------------------
 
 
-def test_a_new_ledger_is_a_marked_wal_file_with_its_schema_and_catalogue(ledger, catalog):
-    assert ledger.created
-    with sqlite3.connect(ledger.path) as connection:
-        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert dict(connection.execute("SELECT key, value FROM meta"))["catalog"] == catalog.name
+def test_a_new_ledger_is_marked_with_its_schema_and_catalogue(ledger, catalog, backend, target):
+    assert ledger.created and ledger.backend == backend and ledger.schema_version == SCHEMA_VERSION == 3
+    with raw(target) as connection:
+        meta = dict(connection.exec_driver_sql("SELECT key, value FROM meta").all())
+        assert meta["catalog"] == catalog.name
+        assert connection.exec_driver_sql("SELECT batches, entries FROM head").one() == (0, 0)
+        if backend == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA application_id").scalar() == APPLICATION_ID
+            assert connection.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+        else:
+            assert (meta["application"], meta["schema_version"]) == ("regional-eia ledger", "3")
 
 
-def test_reopening_does_not_recreate_and_another_catalogue_is_refused(ledger, catalog):
+def test_reopening_does_not_recreate_and_another_catalogue_is_refused(ledger, catalog, target):
     ledger.commit(project(), by="t")
-    with open_ledger(ledger.path, catalog) as again:
+    with open_ledger(target, catalog) as again:
         assert not again.created and len(again.history()) == 3
     with pytest.raises(LedgerError, match="keeps the caps of catalogue 'test catalogue"):
-        open_ledger(ledger.path, load_catalog())
+        open_ledger(target, load_catalog())
 
 
-def test_entries_are_append_only_in_the_file_itself(ledger):
+def test_entries_are_append_only_in_the_database_itself(ledger, target, backend):
     ledger.commit(project(), by="t")
-    with sqlite3.connect(ledger.path) as connection:
-        for statement in ("UPDATE entries SET amount = 0", "DELETE FROM entries", "UPDATE batches SET project = 'x'",
-                          "DELETE FROM batches"):
-            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-                connection.execute(statement)
+    statements = ["UPDATE entries SET amount = 0", "DELETE FROM entries", "UPDATE batches SET project = 'x'",
+                  "DELETE FROM batches", "DELETE FROM head", "UPDATE head SET entries = 0",
+                  "UPDATE head SET hash = '" + "a" * 64 + "'"]
+    if backend == "postgresql":
+        statements += ["TRUNCATE entries CASCADE", "TRUNCATE batches CASCADE", "TRUNCATE head"]
+    for statement in statements:
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with raw(target) as connection:
+                connection.exec_driver_sql(statement)
+    assert ledger.verify().ok
+
+
+@pytest.mark.parametrize("amount", ["'Infinity'", "'NaN'", "1e308", "-1"])
+def test_the_database_refuses_an_amount_that_is_not_a_finite_quantity(ledger, target, backend, amount):
+    """Defect 7, in the constraint: CHECK (amount >= 0) let infinity through."""
+    ledger.commit(project(), by="t")
+    value = {"'Infinity'": "9e999", "'NaN'": "NULL"}.get(amount, amount) if backend == "sqlite" else amount
+    if backend == "postgresql" and amount.startswith("'"):
+        value = f"{amount}::float8"
+    with pytest.raises(sa.exc.DBAPIError, match="(?i)check|not null|constraint"):
+        with raw(target) as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO entries (seq, batch, metric, basis, unit, amount, pool, hash) "
+                f"VALUES (100, 1, 'wastewater', 'final_discharge', 'm3/d', {value}, 'commit', '{'a' * 64}')")
 
 
 # --- positions and screening -----------------------------------------------------------------------
@@ -208,227 +200,15 @@ def test_history_filters(ledger):
     assert len(ledger.history(until=TODAY + dt.timedelta(days=1))) == 6
 
 
-# --- eight processes racing ------------------------------------------------------------------------
-
-WORKER = textwrap.dedent("""
-    import json, sys
-    from zones import load_catalog
-    from regional_eia import load_project
-    from regional_eia.ledger import open_ledger
-
-    catalog_dir, ledger_path, project_file = sys.argv[1:4]
-    ledger = open_ledger(ledger_path, load_catalog(catalog_dir), create=False)
-    project = load_project(project_file)
-    print("ready", flush=True)
-    sys.stdin.readline()
-    recording = ledger.commit(project, by="racer")
-    print(json.dumps({"project": project.id, "recorded": recording.recorded}), flush=True)
-""")
-
-
-def test_eight_processes_racing_onto_a_cap_that_fits_four_commit_exactly_four(tmp_path, catalog_dir, catalog):
-    ledger_path = tmp_path / "race.sqlite"
-    open_ledger(ledger_path, catalog).close()
-    worker = tmp_path / "worker.py"
-    worker.write_text(WORKER)
-    processes = []
-    for i in range(8):  # 8 x 500 m3/d onto 2,000 m3/d left: exactly 4 fit
-        file = tmp_path / f"racer-{i}.yaml"
-        file.write_text(yaml.safe_dump(project(f"RACE-{i}", 500).model_dump(mode="json", exclude_none=True)))
-        processes.append(subprocess.Popen([sys.executable, str(worker), str(catalog_dir), str(ledger_path), str(file)],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
-    for p in processes:
-        assert p.stdout.readline().strip() == "ready"
-    for p in processes:  # all of them at once
-        p.stdin.write("go\n")
-        p.stdin.flush()
-    outcomes = [json.loads(p.communicate(timeout=120)[0]) for p in processes]
-    assert all(p.returncode == 0 for p in processes)
-    winners = {o["project"] for o in outcomes if o["recorded"]}
-    assert len(winners) == 4
-    with open_ledger(ledger_path, catalog) as ledger:
-        assert {e.project for e in ledger.history(kind="commit")} == winners
-        assert wastewater(ledger.status()).remaining == 0
-        assert ledger.verify().ok
-
-
-# --- a writer killed mid-write ---------------------------------------------------------------------
-
-KILLED_WRITER = textwrap.dedent("""
-    import os, random, signal, sys
-    from zones import load_catalog
-    from regional_eia import project_from_data
-    from regional_eia.ledger import open_ledger
-
-    catalog_dir, ledger_path, prefix, mode, seed = sys.argv[1:6]
-    rng = random.Random(int(seed))
-    ledger = open_ledger(ledger_path, load_catalog(catalog_dir), create=False)
-    connection = ledger._connection  # to kill this process from inside SQLite's own work
-    calls = 0
-    kill_at = rng.randint(1, 12000)
-    kill_after_rows = connection.total_changes + rng.randint(1, 40)
-
-    def maybe_die():
-        global calls
-        calls += 1
-        if (mode == "instruction" and calls >= kill_at) or (mode == "row" and connection.total_changes >= kill_after_rows):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return 0
-
-    if mode != "time":
-        connection.set_progress_handler(maybe_die, 1)
-        connection.execute("PRAGMA cache_size = 2")  # spill uncommitted pages into the WAL before the commit
-
-    def make(pid, flow):
-        return project_from_data({
-            "id": pid, "name": pid, "industry": "C3484", "location": {"crs": 4490, "lon": 118.82, "lat": 30.985},
-            "wastewater": {"route": "indirect", "flow": f"{flow} m3/d", "operating_days": 300,
-                           "effluent": {"COD": "300 mg/L"}}})
-
-    print("ready", flush=True)
-    for i in range(60):
-        pid = f"{prefix}-{i}"
-        assert ledger.reserve(make(pid, 10), by="writer").recorded
-        print("done reserve", flush=True)
-        assert ledger.commit(make(pid, 10), by="writer").recorded
-        print("done commit", flush=True)
-        assert ledger.release(pid, by="writer", reason="reduced", reduced=make(pid, 5)).recorded
-        print("done release", flush=True)
-""")
-
-BATCHES_PER_OP = {"reserve": 1, "commit": 2, "release": 1}  # a commit also releases the reservation
-OPS = ["reserve", "commit", "release"]
-
-
-def test_a_writer_killed_mid_write_leaves_the_ledger_before_or_after_that_write(tmp_path, catalog_dir, catalog):
-    ledger_path = tmp_path / "killed.sqlite"
-    open_ledger(ledger_path, catalog).close()
-    writer = tmp_path / "writer.py"
-    writer.write_text(KILLED_WRITER)
-    rng = random.Random(20240604)
-    killed = 0
-    for round_no, mode in enumerate(["row", "instruction", "row", "time", "instruction", "row", "time", "row"]):
-        before = len(rows(ledger_path)[0])
-        process = subprocess.Popen(
-            [sys.executable, str(writer), str(catalog_dir), str(ledger_path), f"K{round_no}", mode,
-             str(rng.randrange(10**6))], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
-        assert process.stdout.readline().strip() == "ready"
-        if mode == "time":
-            time.sleep(rng.uniform(0.05, 0.4))
-            process.send_signal(signal.SIGKILL)
-        done = [line.split()[1] for line in process.communicate(timeout=120)[0].splitlines()]
-        killed += process.returncode == -signal.SIGKILL
-        # the batches of the writes that returned, and at most the one write in flight, whole
-        reported = before + sum(BATCHES_PER_OP[op] for op in done)
-        in_flight = BATCHES_PER_OP[OPS[len(done) % 3]]
-        batches = len(rows(ledger_path)[0])
-        assert batches in (reported, reported + in_flight), (mode, done[-3:], batches, reported)
-        with sqlite3.connect(ledger_path) as connection:
-            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        with open_ledger(ledger_path, catalog, create=False) as ledger:
-            report = ledger.verify()
-            assert report.ok, report.problems
-    assert killed >= 6
-    with open_ledger(ledger_path, catalog) as ledger:  # and it still takes writes
-        assert ledger.commit(project("AFTER", 10), by="t").recorded
-
-
-# --- files that are not ledgers, corruption, migration ---------------------------------------------
-
-
-def _other_sqlite(path: Path) -> None:
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE parks (id TEXT)")
-    connection.close()
-
-
-def _corrupted_ledger(path: Path, catalog) -> None:
-    with open_ledger(path, catalog) as ledger:
-        for i in range(3):
-            ledger.commit(project(f"C-{i}", 100), by="t")
-    data = bytearray(path.read_bytes())
-    data[2 * 4096:3 * 4096] = b"\xff" * 4096  # a b-tree page overwritten
-    path.write_bytes(bytes(data))
-
-
-def _newer_ledger(path: Path, catalog) -> None:
-    open_ledger(path, catalog).close()
-    with sqlite3.connect(path) as connection:
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    connection.close()
-
-
-@pytest.mark.parametrize("make, message", [
-    (lambda path, catalog: path.write_text("park,metric,amount\nP1,wastewater,500\n"), "not an SQLite database"),
-    (lambda path, catalog: _other_sqlite(path), "not a regional-eia ledger"),
-    (_corrupted_ledger, "the ledger is corrupt"),
-    (_newer_ledger, "newer regional-eia"),
-], ids=["csv", "other-sqlite", "corrupt", "newer-schema"])
-def test_a_file_that_is_not_a_usable_ledger_gets_a_clear_error_and_is_left_untouched(tmp_path, catalog, make,
-                                                                                      message):
-    path = tmp_path / "ledger.sqlite"
-    make(path, catalog)
-    before = digest(path)
-    sidecars = {p.name for p in tmp_path.iterdir()}
-    with pytest.raises(LedgerError, match=message) as caught:
-        open_ledger(path, catalog)
-    assert str(path) in str(caught.value)
-    assert digest(path) == before
-    assert {p.name for p in tmp_path.iterdir()} == sidecars
-
-
-V1_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE batches (
-    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('commit', 'reserve', 'release')),
-    project TEXT NOT NULL, park TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
-    reason TEXT NOT NULL, expires TEXT, override INTEGER NOT NULL CHECK (override IN (0, 1)), screening TEXT,
-    lines INTEGER NOT NULL CHECK (lines > 0), CHECK ((kind = 'reserve') = (expires IS NOT NULL))
-) STRICT;
-CREATE TABLE entries (
-    seq INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batches (seq), metric TEXT NOT NULL,
-    basis TEXT NOT NULL, unit TEXT NOT NULL, amount REAL NOT NULL CHECK (amount >= 0),
-    pool TEXT NOT NULL CHECK (pool IN ('commit', 'reserve'))
-) STRICT;
-"""
-
-
-def test_a_schema_1_ledger_is_migrated_in_place_after_a_backup(tmp_path, catalog):
-    current = tmp_path / "current.sqlite"
-    with open_ledger(current, catalog) as ledger:
-        ledger.reserve(project("M1", 300), by="t")
-        ledger.commit(project("M2", 200), by="t")
-    batches, entries = rows(current)
-    old = tmp_path / "old.sqlite"  # the same entries, as schema 1 kept them (no 'overrode', no triggers)
-    with sqlite3.connect(old) as connection:
-        connection.executescript(V1_SCHEMA)
-        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        connection.execute("PRAGMA user_version = 1")
-        connection.executemany("INSERT INTO meta VALUES (?, ?)", [("catalog", catalog.name), ("created_at", "x")])
-        connection.executemany(f"INSERT INTO batches VALUES ({', '.join('?' * 12)})", [b[:12] for b in batches])
-        connection.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * 7)})", entries)
-    connection.close()
-
-    with open_ledger(old, catalog) as migrated:
-        assert migrated.migrated_from == 1 and migrated.schema_version == SCHEMA_VERSION
-        backup = migrated.backup
-        assert migrated.verify().ok
-        assert wastewater(migrated.status()).committed == 7200
-    assert rows(old) == (batches, entries)
-    with sqlite3.connect(backup) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert connection.execute("SELECT count(*) FROM entries").fetchone()[0] == len(entries)
-    connection.close()
-    with open_ledger(old, catalog) as again:
-        assert again.migrated_from is None
-
-
 # --- export and import -----------------------------------------------------------------------------
 
 
 @pytest.fixture
 def busy_ledger(ledger):
+    return fill(ledger)
+
+
+def fill(ledger):
     """A ledger with every kind of entry: reservations, a conversion, a reduction, an override, an expiry."""
     ledger.reserve(project("E1", 300), by="王丽", expires=TODAY, reason="pre-application, 初审")
     ledger.commit(project("E2", 400), by="bo", reason='approved "as is", line 1\nline 2')
@@ -440,49 +220,97 @@ def busy_ledger(ledger):
 
 
 @pytest.mark.parametrize("format", ["jsonl", "csv"])
-def test_an_export_imported_into_an_empty_ledger_reproduces_it_exactly(busy_ledger, tmp_path, catalog, format):
+def test_an_export_imported_into_an_empty_ledger_reproduces_it_exactly(busy_ledger, target, new_target, catalog,
+                                                                      format):
     first = io.StringIO()
     count = busy_ledger.export_entries(first, format)
     assert count == len(busy_ledger.history()) == 21
-    copy = tmp_path / f"copy-{format}.sqlite"
-    with open_ledger(copy, catalog) as imported:
+    copy = new_target("copy")
+    with open_ledger(copy, catalog, create=True) as imported:
         assert imported.import_entries(io.StringIO(first.getvalue()), format) == count
         second = io.StringIO()
         imported.export_entries(second, format)
         assert second.getvalue() == first.getvalue()
-        assert imported.status() == busy_ledger.status().model_copy(update={"ledger": str(copy)})
-        assert imported.verify().ok
-    assert rows(copy) == rows(busy_ledger.path)
+        assert imported.status() == busy_ledger.status().model_copy(update={"ledger": str(imported.path)})
+        assert imported.verify().ok and imported.verify().head == busy_ledger.verify().head
+    assert rows(copy) == rows(target)
 
 
-def test_import_needs_an_empty_ledger_and_a_valid_export(busy_ledger, tmp_path, catalog):
+@pytest.mark.parametrize("format", ["jsonl", "csv"])
+def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path, catalog, pg_cluster, format):
+    busy_ledger = fill(open_ledger(tmp_path / "home.sqlite", catalog, create=True))
+    exported = io.StringIO()
+    busy_ledger.export_entries(exported, format)
+    server = pg_cluster.new_database()
+    with open_ledger(server, catalog, create=True) as on_server:
+        assert on_server.backend == "postgresql"
+        on_server.import_entries(io.StringIO(exported.getvalue()), format)
+        assert on_server.history() == busy_ledger.history()
+        assert on_server.status() == busy_ledger.status().model_copy(update={"ledger": str(on_server.path)})
+        assert on_server.verify().ok
+        back = io.StringIO()
+        on_server.export_entries(back, format)
+    assert back.getvalue() == exported.getvalue()
+    home = tmp_path / "back.sqlite"
+    with open_ledger(home, catalog, create=True) as again:
+        again.import_entries(io.StringIO(back.getvalue()), format)
+        assert again.verify().ok
+    assert rows(home) == rows(busy_ledger.path)
+    assert rows(server) == rows(busy_ledger.path)
+    busy_ledger.close()
+
+
+def test_import_needs_an_empty_ledger_and_a_valid_export(busy_ledger, new_target, catalog):
     export = io.StringIO()
     busy_ledger.export_entries(export, "jsonl")
     with pytest.raises(LedgerError, match="needs an empty ledger"):
         busy_ledger.import_entries(io.StringIO(export.getvalue()), "jsonl")
     lines = export.getvalue().splitlines()
-    lines[4] = lines[4].replace('"amount":', '"amount":-')
-    with open_ledger(tmp_path / "bad.sqlite", catalog) as fresh:
+    with open_ledger(new_target("bad"), catalog, create=True) as fresh:
+        negative = list(lines)
+        negative[4] = negative[4].replace('"amount":', '"amount":-')
         with pytest.raises(LedgerError, match="entry on line 5: amount"):
-            fresh.import_entries(io.StringIO("\n".join(lines)), "jsonl", name="bad.jsonl")
-        no_expiry = [json.dumps({**json.loads(line), "expires": None}) for line in export.getvalue().splitlines()]
-        with pytest.raises(LedgerError, match="breaks the ledger's rules"):  # a reservation must expire
+            fresh.import_entries(io.StringIO("\n".join(negative)), "jsonl", name="bad.jsonl")
+        edited = list(lines)
+        edited[4] = edited[4].replace('"amount":', '"amount":1')
+        with pytest.raises(LedgerError, match="changed after it was written .*entry 5"):
+            fresh.import_entries(io.StringIO("\n".join(edited)), "jsonl")
+        unhashed = [json.dumps({**json.loads(line), "hash": None}) for line in lines]
+        no_expiry = [json.dumps({**json.loads(line), "expires": None}) for line in unhashed]
+        with pytest.raises(LedgerError, match="breaks the ledger's rules|would not pass verify"):
             fresh.import_entries(io.StringIO("\n".join(no_expiry)), "jsonl")
         assert fresh.history() == []
+        assert fresh.import_entries(io.StringIO("\n".join(unhashed)), "jsonl") == 21  # a new chain, the same one
+        assert fresh.verify().head == busy_ledger.verify().head
 
 
-def test_verify_recomputes_and_finds_a_release_of_more_than_was_held(busy_ledger):
+# --- verify ----------------------------------------------------------------------------------------
+
+
+def test_verify_recomputes_and_finds_a_forged_release_of_more_than_was_held(busy_ledger, target):
     assert busy_ledger.verify().ok
-    with sqlite3.connect(busy_ledger.path) as connection:  # written behind the library's back
-        connection.execute("INSERT INTO batches (seq, id, kind, project, park, recorded_by, recorded_at, reason, "
-                           "override, lines) VALUES (99, 'forged', 'release', 'E3', 'P1', 'x', 'x', 'x', 0, 2)")
-        connection.execute("INSERT INTO entries (seq, batch, metric, basis, unit, amount, pool) "
-                           "VALUES (999, 99, 'wastewater', 'final_discharge', 'm3/d', 9999, 'commit')")
-    connection.close()
+    with raw(target) as connection:  # written behind the library's back (inserting is not refused)
+        connection.exec_driver_sql(
+            "INSERT INTO batches (seq, id, kind, project, park, recorded_by, recorded_at, reason, override, lines) "
+            "VALUES (99, 'forged', 'release', 'E3', 'P1', 'x', 'x', 'x', 0, 2)")
+        connection.exec_driver_sql(
+            "INSERT INTO entries (seq, batch, metric, basis, unit, amount, pool, hash) "
+            f"VALUES (999, 99, 'wastewater', 'final_discharge', 'm3/d', 9999, 'commit', '{'f' * 64}')")
     problems = busy_ledger.verify().problems
     assert any("declares 2 entries but has 1" in p for p in problems)
     assert any("releases 9,999 m3/d" in p and "held 250" in p for p in problems)
     assert any("jump" in p for p in problems)
+    assert any("entry 999" in p and "hash does not follow" in p for p in problems)
+    assert any("recorded_at" in p and "ISO 8601" in p for p in problems)
+    with pytest.raises(LedgerError, match="do not end where its head says"):  # and nothing more is written
+        busy_ledger.commit(project("AFTER", 10), by="t")
+
+
+def test_verify_keeps_a_head_hash_that_later_proves_nothing_changed(busy_ledger):
+    head = busy_ledger.verify().head
+    busy_ledger.commit(project("LATER", 10), by="t")
+    assert busy_ledger.verify(expect_head=head).ok
+    assert not busy_ledger.verify(expect_head="0" * 63 + "1").ok
 
 
 # --- the demo: Xuancheng's dyeing plant ------------------------------------------------------------
@@ -503,7 +331,7 @@ def test_xuancheng_dyeing_phases_2_3_fit_only_once_wastewater_falls_by_what_the_
         return dyeing.model_copy(update={"wastewater": ww.model_copy(update={"flow": ww.flow.model_copy(
             update={"value": flow})})})
 
-    with open_ledger(tmp_path / "xc.sqlite", demo) as ledger:
+    with open_ledger(tmp_path / "xc.sqlite", demo, create=True) as ledger:
         refused = ledger.commit(dyeing, by="t")
         assert not refused.recorded and "reduce by 1,800 m3/d" in refused.refusals[0]
         assert "reuse 60.0%" in refused.refusals[0]
@@ -582,6 +410,7 @@ def test_the_readme_walkthrough(cli, tmp_path):
 def test_cli_reservations_that_expired_are_named_by_show(cli, tmp_path):
     ledger = tmp_path / "l.sqlite"
     reuse60 = EXAMPLES / "xuancheng-dyeing-phase2-3-reuse60.yaml"
+    assert cli("ledger", "init", "--ledger", ledger).exit_code == 0
     assert cli("ledger", "reserve", reuse60, "--ledger", ledger, "--by", "x", "--expires", TODAY.isoformat()).exit_code == 0
     result = cli("ledger", "show", "--ledger", ledger, "--park", "xuancheng-hitech", "--on",
                  (TODAY + dt.timedelta(days=1)).isoformat())
@@ -596,6 +425,7 @@ def test_cli_errors_name_the_ledger_and_exit_2(cli, tmp_path):
     assert result.exit_code == 2 and str(notes) in result.stderr and "not an SQLite database" in result.stderr
     result = cli("ledger", "show", "--ledger", tmp_path / "missing.sqlite")
     assert result.exit_code == 2 and "no ledger here" in result.stderr
+    assert cli("ledger", "init", "--ledger", tmp_path / "l.sqlite").exit_code == 0
     result = cli("ledger", "commit", EXAMPLES / "langxi-equipment.yaml", "--ledger", tmp_path / "l.sqlite", "--by",
                  "x", "--override")
     assert result.exit_code == 2 and "needs a reason" in result.stderr
@@ -608,3 +438,165 @@ def test_the_installed_entry_point_has_the_ledger_commands():
     assert done.returncode == 0
     for name in ("init", "reserve", "commit", "release", "show", "history", "export", "import", "verify"):
         assert name in done.stdout
+
+
+# --- SQLite: files that are not ledgers, corruption, migration ---------------------------------------------
+
+
+def _other_sqlite(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE parks (id TEXT)")
+    connection.close()
+
+
+def _corrupted_ledger(path: Path, catalog) -> None:
+    with open_ledger(path, catalog, create=True) as ledger:
+        for i in range(3):
+            ledger.commit(project(f"C-{i}", 100), by="t")
+    data = bytearray(path.read_bytes())
+    data[2 * 4096:3 * 4096] = b"\xff" * 4096  # a b-tree page overwritten
+    path.write_bytes(bytes(data))
+
+
+def _newer_ledger(path: Path, catalog) -> None:
+    open_ledger(path, catalog, create=True).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path, catalog: path.write_text("park,metric,amount\nP1,wastewater,500\n"), "not an SQLite database"),
+    (lambda path, catalog: _other_sqlite(path), "not a regional-eia ledger"),
+    (_corrupted_ledger, "the ledger is corrupt"),
+    (_newer_ledger, "newer regional-eia"),
+], ids=["csv", "other-sqlite", "corrupt", "newer-schema"])
+def test_a_file_that_is_not_a_usable_ledger_gets_a_clear_error_and_is_left_untouched(tmp_path, catalog, make,
+                                                                                      message):
+    path = tmp_path / "ledger.sqlite"
+    make(path, catalog)
+    before = digest(path)
+    sidecars = {p.name for p in tmp_path.iterdir()}
+    with pytest.raises(LedgerError, match=message) as caught:
+        open_ledger(path, catalog)
+    assert str(path) in str(caught.value)
+    assert digest(path) == before
+    assert {p.name for p in tmp_path.iterdir()} == sidecars
+
+
+V1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE batches (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('commit', 'reserve', 'release')),
+    project TEXT NOT NULL, park TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    reason TEXT NOT NULL, expires TEXT, override INTEGER NOT NULL CHECK (override IN (0, 1)), screening TEXT,
+    lines INTEGER NOT NULL CHECK (lines > 0), CHECK ((kind = 'reserve') = (expires IS NOT NULL))
+) STRICT;
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY, batch INTEGER NOT NULL REFERENCES batches (seq), metric TEXT NOT NULL,
+    basis TEXT NOT NULL, unit TEXT NOT NULL, amount REAL NOT NULL CHECK (amount >= 0),
+    pool TEXT NOT NULL CHECK (pool IN ('commit', 'reserve'))
+) STRICT;
+"""
+
+
+def _as_old_schema(current: Path, old: Path, version: int, extra_entries=()) -> None:
+    """The entries of ``current`` as a schema 1 or 2 ledger kept them (no hash chain, no head)."""
+    batches, entries = rows(current)
+    with sqlite3.connect(old) as connection:
+        connection.executescript(V1_SCHEMA)
+        if version == 2:
+            connection.executescript(
+                "ALTER TABLE batches ADD COLUMN overrode TEXT NOT NULL DEFAULT '[]';"
+                + "".join(f"CREATE TRIGGER {t}_no_{op} BEFORE {op.upper()} ON {t} BEGIN SELECT RAISE(ABORT, 'x'); END;"
+                          for t in ("batches", "entries") for op in ("update", "delete")))
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {version}")
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", [("catalog", "test catalogue (EPSG:4549)"),
+                                                                 ("created_at", "x")])
+        width = 12 if version == 1 else 13
+        connection.executemany(f"INSERT INTO batches VALUES ({', '.join('?' * width)})", [b[:width] for b in batches])
+        connection.executemany(f"INSERT INTO entries VALUES ({', '.join('?' * 7)})",
+                               [e[:7] for e in entries] + list(extra_entries))
+    connection.close()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_ledger_is_migrated_in_place_after_a_backup_and_gets_the_chain_a_new_one_has(tmp_path, catalog,
+                                                                                             version):
+    current = tmp_path / "current.sqlite"
+    with open_ledger(current, catalog, create=True) as ledger:
+        ledger.reserve(project("M1", 300), by="t")
+        ledger.commit(project("M2", 200), by="t")
+    old = tmp_path / "old.sqlite"
+    _as_old_schema(current, old, version)
+    before = digest(old)
+
+    with open_ledger(old, catalog, readonly=True) as reading:  # read as it is, not migrated
+        assert reading.schema_version == version and wastewater(reading.status()).committed == 7200
+        report = reading.verify()
+        assert report.ok and "no hash chain yet" in " ".join(report.warnings)
+    assert digest(old) == before
+
+    with open_ledger(old, catalog) as migrated:
+        assert migrated.migrated_from == version and migrated.schema_version == SCHEMA_VERSION
+        backup = migrated.backup
+        assert migrated.verify().ok
+        assert wastewater(migrated.status()).committed == 7200
+        assert migrated.commit(project("M3", 10), by="t").recorded
+    assert rows(old)[1][:len(rows(current)[1])] == rows(current)[1]  # the very hashes a new ledger gave them
+    with sqlite3.connect(backup) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == version
+    connection.close()
+    with open_ledger(old, catalog) as again:
+        assert again.migrated_from is None
+
+
+def test_an_older_ledger_holding_an_infinite_amount_is_not_migrated_and_says_how_to_recover(tmp_path, catalog):
+    current = tmp_path / "current.sqlite"
+    with open_ledger(current, catalog, create=True) as ledger:
+        ledger.commit(project("M1", 300), by="t")
+    old = tmp_path / "old.sqlite"
+    _as_old_schema(current, old, 2, extra_entries=[(4, 1, "wastewater", "final_discharge", "m3/d", float("inf"),
+                                                    "commit")])
+    before = rows(old)
+    with pytest.raises(LedgerError, match="entry 4: cannot migrate .* amount inf, .*import it into a new ledger"):
+        open_ledger(old, catalog)
+    assert rows(old) == before and not list(tmp_path.glob("old.sqlite.*.bak"))
+    with open_ledger(old, catalog, readonly=True) as reading:  # still readable, and verify names the entry
+        assert any("entry 4" in p and "finite" in p for p in reading.verify().problems)
+
+
+# --- property: any sequence of actions leaves a ledger that verifies and round-trips -----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ACTIONS = st.lists(st.tuples(st.sampled_from(["reserve", "commit", "release", "reduce"]),
+                             st.sampled_from(["H-1", "H-2", "H-3"]),
+                             st.integers(min_value=1, max_value=1500)), min_size=1, max_size=6)
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+def test_any_sequence_of_actions_never_overspends_verifies_and_round_trips(tmp_path_factory, catalog, actions):
+    folder = tmp_path_factory.mktemp("prop")
+    with open_ledger(folder / "l.sqlite", catalog, create=True) as book:
+        for kind, pid, flow in actions:
+            if kind == "reserve":
+                book.reserve(project(pid, flow), by="p")
+            elif kind == "commit":
+                book.commit(project(pid, flow), by="p")
+            elif kind == "release":
+                book.release(pid, by="p", reason="withdrawn")
+            else:
+                book.release(pid, by="p", reason="reduced", reduced=project(pid, flow))
+            assert wastewater(book.status()).remaining >= -1e-9  # no override: never overspent
+        report = book.verify()
+        assert report.ok, report.problems
+        export = io.StringIO()
+        book.export_entries(export, "csv")
+        with open_ledger(folder / "copy.sqlite", catalog, create=True) as copy:
+            copy.import_entries(io.StringIO(export.getvalue()), "csv")
+            assert copy.history() == book.history() and copy.verify().head == report.head

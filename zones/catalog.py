@@ -8,26 +8,29 @@ by that CRS with one STRtree per group, so that screening many projects is a few
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
-import yaml
 from pydantic import ValidationError
 from pyproj import CRS
 
 from standards import StandardsCatalog, StandardsError, builtin_standards, load_standards
+from standards.numbers import given_value, shorten
+from standards.safeload import CATALOG_MAX_BYTES, DataFileError, read_data_file
 
+from .consistency import check_figures
 from .crs import WGS84, gk_epsg_for_longitude, metric_crs_for, parse_crs, transformer, within_china
 from .errors import CatalogError, CRSError, GeometryError
+from .geojson import geometry_from_geojson
+
 from .model import (
     AccessList,
     CatalogSpec,
@@ -40,12 +43,13 @@ from .model import (
     ZoneSpec,
 )
 
-__all__ = ["Catalog", "SpatialGroup", "load_catalog", "demo_catalog", "DEMO_PATH"]
+if TYPE_CHECKING:  # geopandas (and pandas) only where a frame is asked for: not on a screen's path
+    import geopandas as gpd
+
+__all__ = ["Catalog", "SpatialGroup", "ZoneTable", "load_catalog", "demo_catalog", "DEMO_PATH"]
 
 DEMO_PATH: Traversable = files("zones") / "demo"
 POLYGONAL_KINDS = ("park", "control_unit", "red_line", "water_source")
-# libyaml's parser when PyYAML was built with it: a national catalogue's YAML parses ~10x faster
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REQUIREMENT_TEXTS = ("spatial_layout", "emission_control", "risk_prevention", "resource_efficiency")
 
 
@@ -64,17 +68,60 @@ class SpatialGroup:
     kinds: np.ndarray
     geometries: np.ndarray
     reach_m: np.ndarray
-    tree: shapely.STRtree
     bounds_wgs84: tuple[float, float, float, float]
+    positions: np.ndarray  # row position in the catalogue's ZoneTable of each zone of the group
+
+    @functools.cached_property
+    def tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.geometries)
+
+
+@dataclass
+class ZoneTable:
+    """Every zone of a catalogue as parallel arrays, in catalogue order (``zones:`` first, then layers).
+
+    ``metric_geometry`` is in the zone's metric CRS (``metric_epsg``); ``wgs84`` the same zone in
+    WGS84 lon/lat (``wgs84_bounds`` its bounds); ``reach_m`` how far from the zone a site can still
+    produce a finding. A compiled catalogue fills ``wgs84`` only when something asks for it.
+    """
+
+    zone_id: np.ndarray
+    kind: np.ndarray
+    metric_epsg: np.ndarray
+    metric_geometry: np.ndarray
+    source: np.ndarray
+    reach_m: np.ndarray
+    wgs84_bounds: np.ndarray
+    _wgs84: np.ndarray | None = field(default=None, repr=False)
+    _wgs84_loader: Any = field(default=None, repr=False)  # a picklable callable giving the WGS84 array
+
+    def __len__(self) -> int:
+        return len(self.zone_id)
+
+    @property
+    def wgs84(self) -> np.ndarray:
+        if self._wgs84 is None:
+            self._wgs84 = self._wgs84_loader()
+            self._wgs84_loader = None
+        return self._wgs84
+
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        """Row position of each zone id."""
+        return {zone_id: i for i, zone_id in enumerate(self.zone_id.tolist())}
 
 
 @dataclass
 class Catalog:
-    """A loaded, validated zone catalogue. Build it with :func:`load_catalog`."""
+    """A loaded, validated zone catalogue. Build it with :func:`load_catalog`.
+
+    ``table`` holds every zone as arrays (what screening reads); ``zones`` the same as a
+    GeoDataFrame indexed by zone id (built on first use: reports and maps read it).
+    """
 
     spec: CatalogSpec
     source: str
-    zones: gpd.GeoDataFrame
+    table: ZoneTable
     groups: list[SpatialGroup]
     parks: dict[str, ZoneSpec]
     control_units: dict[str, ControlUnitSpec]
@@ -88,6 +135,30 @@ class Catalog:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @functools.cached_property
+    def zones(self) -> gpd.GeoDataFrame:
+        """Every zone as a GeoDataFrame indexed by zone id: ``zone_id, kind, metric_epsg,
+        metric_geometry, source, geometry`` (WGS84), ``reach_m``."""
+        import geopandas as gpd
+
+        table = self.table
+        frame = gpd.GeoDataFrame(
+            {
+                "zone_id": table.zone_id.tolist(),
+                "kind": table.kind.tolist(),
+                "metric_epsg": table.metric_epsg,
+                "metric_geometry": table.metric_geometry,
+                "source": table.source.tolist(),
+            },
+            geometry=gpd.GeoSeries(table.wgs84, crs=WGS84),
+        ).set_index("zone_id", drop=False)
+        frame["reach_m"] = table.reach_m
+        return frame
+
+    def metric_geometry(self, zone_id: str):
+        """The zone's geometry in its metric CRS."""
+        return self.table.metric_geometry[self.table.positions[zone_id]]
 
     def park(self, zone_id: str) -> ParkSpec:
         spec = self.parks[zone_id].park
@@ -113,16 +184,21 @@ class Catalog:
     @property
     def max_buffer_m(self) -> float:
         """The largest distance at which any zone can still produce a finding."""
-        return float(self.zones["reach_m"].max()) if len(self.zones) else 0.0
+        return float(self.table.reach_m.max()) if len(self.table) else 0.0
 
 
-def load_catalog(path: str | Path | Traversable | None = None) -> Catalog:
+def load_catalog(path: str | Path | Traversable | None = None, *, compiled: bool = True) -> Catalog:
     """Load and validate a catalogue folder (or its ``catalog.yaml``); ``None`` loads the demo.
 
     Parameters
     ----------
     path
         A folder holding ``catalog.yaml``, the YAML file itself, or ``None`` for the built-in demo.
+    compiled
+        Open the catalogue's compiled form (see :mod:`zones.compiled`) when it is current, and
+        write it after loading from the sources when it is missing or stale (a
+        :class:`~zones.compiled.CompiledCatalogWarning` says why it was rebuilt). ``False`` always
+        loads from the source files and leaves the compiled form alone.
 
     Returns
     -------
@@ -143,17 +219,46 @@ def load_catalog(path: str | Path | Traversable | None = None) -> Catalog:
     ['fuyang-coal-chem', 'langxi-edz']
     """
     if path is None:
-        return demo_catalog()
+        return demo_catalog() if compiled else _load_sources(DEMO_PATH, DEMO_PATH / "catalog.yaml", _DEMO_SOURCE)
     root, yaml_path = _resolve(path)
-    spec = _read_spec(yaml_path)
-    return _build(spec, root, str(yaml_path))
+    if compiled:
+        from .compiled import open_compiled
+
+        with _collector_paused():
+            return open_compiled(root, yaml_path, str(yaml_path), _load_sources)
+    return _load_sources(root, yaml_path, str(yaml_path))
+
+
+_DEMO_SOURCE = "demo:catalog.yaml"
 
 
 @functools.lru_cache(maxsize=1)
 def demo_catalog() -> Catalog:
-    """The embedded demo catalogue (cached)."""
-    yaml_path = DEMO_PATH / "catalog.yaml"
-    return _build(_read_spec(yaml_path), DEMO_PATH, "demo:catalog.yaml")
+    """The embedded demo catalogue (cached; compiled like any other)."""
+    from .compiled import open_compiled
+
+    with _collector_paused():
+        return open_compiled(DEMO_PATH, DEMO_PATH / "catalog.yaml", _DEMO_SOURCE, _load_sources)
+
+
+def _load_sources(root: Path | Traversable, yaml_path: Path | Traversable, source: str) -> Catalog:
+    """The cold load: read and validate ``catalog.yaml`` and every geometry file it names."""
+    with _collector_paused():
+        return _build(_read_spec(yaml_path), root, source)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a catalogue is built: it only makes long-lived objects, and
+    the collector, triggered every few hundred allocations, walks all of them again each time (for a
+    national catalogue that is two thirds of the load)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _resolve(path: str | Path | Traversable) -> tuple[Path | Traversable, Path | Traversable]:
@@ -171,11 +276,9 @@ def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
     if not yaml_path.is_file():
         raise CatalogError(yaml_path, None, None, "catalog.yaml not found")
     try:
-        data = yaml.load(yaml_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise CatalogError(yaml_path, None, None, f"not valid YAML: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CatalogError(yaml_path, None, None, "catalog.yaml must be UTF-8") from exc
+        data = read_data_file(yaml_path, max_bytes=CATALOG_MAX_BYTES, kind="yaml")
+    except DataFileError as exc:
+        raise CatalogError(yaml_path, None, None, exc.detail) from exc
     if not isinstance(data, dict):
         raise CatalogError(yaml_path, None, None, "expected a mapping with name: and zones:")
     try:
@@ -191,7 +294,7 @@ def _read_spec(yaml_path: Path | Traversable) -> CatalogSpec:
             loc = loc[2:]
         field_name = ".".join(str(p) for p in loc) or None
         more = f" (and {exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
-        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg']}{more}") from exc
+        raise CatalogError(yaml_path, zone_id, field_name, f"{err['msg'].removeprefix('Value error, ')}{given_value(err)}{more}") from exc
 
 
 # --- geometry --------------------------------------------------------------------------------------
@@ -213,7 +316,7 @@ class _FileCache:
     def __init__(self, root: Path | Traversable, default_crs: Any):
         self.root = root
         self.default_crs = default_crs
-        self._frames: dict[tuple[str, str | None, str | None], gpd.GeoDataFrame] = {}
+        self._frames: dict[tuple[str, str | None, str | None], Any] = {}
         self.notes: list[str] = []
 
     def _detect_encoding(self, real: Path, name: str, zone_id: str | None) -> str | None:
@@ -230,6 +333,9 @@ class _FileCache:
         return choice.encoding
 
     def read(self, name: str, layer: str | None, encoding: str | None, crs: Any, zone_id: str | None):
+        import geopandas as gpd
+        import pyogrio
+
         key = (name, layer, encoding)
         if key not in self._frames:
             with _real_path(self.root, name) as real:
@@ -243,6 +349,9 @@ class _FileCache:
                     raise CatalogError(real, zone_id, "geometry.layer" if layer else "geometry.file", str(exc)) from exc
                 except (UnicodeDecodeError, LookupError) as exc:
                     raise CatalogError(real, zone_id, "geometry.encoding", f"cannot decode attributes: {exc}") from exc
+                except shapely.errors.ShapelyError as exc:  # GEOS refuses a feature: an unclosed or too short ring
+                    raise CatalogError(real, zone_id, "geometry", f"a feature's geometry cannot be read "
+                                       f"({shorten(exc)}): an unclosed ring, or one of fewer than 4 points?") from exc
             declared = crs if crs is not None else self.default_crs
             if frame.crs is None:
                 if declared is None:
@@ -289,9 +398,9 @@ def _zone_geometry(zone: ZoneSpec, ref: GeometryRef, cache: _FileCache, yaml_src
         return hits.geometry.iloc[0], frame.crs, _origin(ref.file, ref.layer)
     crs = _as_crs(ref.crs, yaml_src, zone.id)
     try:
-        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else shapely.geometry.shape(ref.geojson)
-    except (shapely.errors.GEOSException, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {exc}") from exc
+        geom = shapely.from_wkt(ref.wkt) if ref.wkt is not None else geometry_from_geojson(ref.geojson)
+    except (shapely.errors.ShapelyError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise CatalogError(yaml_src, zone.id, "geometry", f"cannot parse inline geometry: {shorten(exc)}") from exc
     return geom, crs, yaml_src
 
 
@@ -331,26 +440,33 @@ def _build(spec: CatalogSpec, root: Path | Traversable, source: str) -> Catalog:
         raise CatalogError(source, dup, "id", "zone id appears twice (in zones: or a layer)")
 
     warnings: list[str] = []
-    zones = _to_metric(rows, spec.repair_invalid, warnings)
-    notes = list(cache.notes)
-    zones["reach_m"] = _reach(zones, protected, receptors)
-    groups = _spatial_groups(zones)
-    standards = builtin_standards()
-    if spec.standards:
-        try:
-            extra = load_standards(files("standards") / "data", _as_traversable(root, spec.standards))
-            own = {k: v for k, v in extra.standards.items() if k not in standards.standards}
-            standards = standards.merged(StandardsCatalog(own, [], extra.pollutants))
-        except StandardsError as exc:
-            raise CatalogError(source, None, "standards", str(exc)) from exc
+    table = _to_metric(rows, spec.repair_invalid, warnings)
+    table.reach_m = _reach(table, protected, receptors)
     catalog = Catalog(
-        spec=spec, source=source, zones=zones, groups=groups, parks=parks, control_units=units,
-        protected=protected, receptors=receptors, names=names, standards=standards, warnings=warnings,
-        notes=notes,
+        spec=spec, source=source, table=table, groups=_spatial_groups(table), parks=parks, control_units=units,
+        protected=protected, receptors=receptors, names=names, standards=catalog_standards(spec, root, source),
+        warnings=warnings, notes=list(cache.notes),
     )
     _check_references(catalog)
     _check_layers(catalog)
     return catalog
+
+
+def catalog_standards(spec: CatalogSpec, root: Path | Traversable, source: str,
+                      own: StandardsCatalog | None = None) -> StandardsCatalog:
+    """The built-in standards plus the catalogue's own ``standards:`` folder (read from ``root``
+    unless ``own``, its standards and pollutants, is given)."""
+    standards = builtin_standards()
+    if spec.standards:
+        try:
+            if own is None:
+                extra = load_standards(files("standards") / "data", _as_traversable(root, spec.standards))
+                own = StandardsCatalog({k: v for k, v in extra.standards.items() if k not in standards.standards},
+                                       [], extra.pollutants)
+            standards = standards.merged(own)
+        except StandardsError as exc:
+            raise CatalogError(source, None, "standards", str(exc)) from exc
+    return standards
 
 
 def _check_layers(catalog: Catalog) -> None:
@@ -411,7 +527,7 @@ def _layer_rows(layer: ZoneLayer, cache, names, units, protected, receptors) -> 
     return rows
 
 
-def _to_metric(rows: list[dict[str, Any]], repair: bool, warnings: list[str]) -> gpd.GeoDataFrame:
+def _to_metric(rows: list[dict[str, Any]], repair: bool, warnings: list[str]) -> ZoneTable:
     """Validate geometries and project each zone into its metric CRS (vectorised per source CRS)."""
     geoms = np.array([r["geometry"] for r in rows], dtype=object)
     for i, row in enumerate(rows):
@@ -464,16 +580,22 @@ def _to_metric(rows: list[dict[str, Any]], repair: bool, warnings: list[str]) ->
             if _is_metric(crs) and crs.to_epsg() == epsg:
                 same = in_group & (source_of == key)
                 metric[same] = geoms[same]
-    return gpd.GeoDataFrame(
-        {
-            "zone_id": [r["zone_id"] for r in rows],
-            "kind": [r["kind"] for r in rows],
-            "metric_epsg": metric_epsg,
-            "metric_geometry": metric,
-            "source": [r["origin"] for r in rows],
-        },
-        geometry=gpd.GeoSeries(wgs, crs=WGS84),
-    ).set_index("zone_id", drop=False)
+    return ZoneTable(
+        zone_id=_strings([r["zone_id"] for r in rows]),
+        kind=_strings([r["kind"] for r in rows]),
+        metric_epsg=metric_epsg.astype(np.int64),
+        metric_geometry=metric,
+        source=_strings([str(r["origin"]) for r in rows]),
+        reach_m=np.zeros(len(rows)),
+        wgs84_bounds=shapely.bounds(wgs),
+        _wgs84=wgs,
+    )
+
+
+def _strings(values: list[str]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _is_metric(crs: CRS) -> bool:
@@ -501,10 +623,10 @@ def _check_in_china(rows: list[dict[str, Any]], wgs: np.ndarray) -> None:
         )
 
 
-def _reach(zones: gpd.GeoDataFrame, protected, receptors) -> np.ndarray:
+def _reach(table: ZoneTable, protected, receptors) -> np.ndarray:
     """How far from each zone a site can still produce a finding (0: only by touching it)."""
-    reach = np.zeros(len(zones))
-    for i, (zone_id, kind) in enumerate(zip(zones["zone_id"], zones["kind"])):
+    reach = np.zeros(len(table))
+    for i, (zone_id, kind) in enumerate(zip(table.zone_id, table.kind)):
         if kind in ("red_line", "water_source"):
             reach[i] = protected[zone_id].buffer_m
         elif kind == "receptor":
@@ -512,19 +634,22 @@ def _reach(zones: gpd.GeoDataFrame, protected, receptors) -> np.ndarray:
     return reach
 
 
-def _spatial_groups(zones: gpd.GeoDataFrame) -> list[SpatialGroup]:
+def _spatial_groups(table: ZoneTable) -> list[SpatialGroup]:
+    """One group per metric CRS, in EPSG order; zones keep catalogue order within a group."""
     groups = []
-    for epsg, part in zones.groupby("metric_epsg", sort=True):
-        geoms = part["metric_geometry"].to_numpy()
+    for epsg in np.unique(table.metric_epsg):
+        rows = np.flatnonzero(table.metric_epsg == epsg)
+        bounds = table.wgs84_bounds[rows]
         groups.append(
             SpatialGroup(
                 crs=CRS.from_epsg(int(epsg)),
-                zone_ids=part["zone_id"].to_numpy(),
-                kinds=part["kind"].to_numpy(),
-                geometries=geoms,
-                reach_m=part["reach_m"].to_numpy(dtype=float),
-                tree=shapely.STRtree(geoms),
-                bounds_wgs84=tuple(part.geometry.total_bounds),
+                zone_ids=table.zone_id[rows],
+                kinds=table.kind[rows],
+                geometries=table.metric_geometry[rows],
+                reach_m=table.reach_m[rows].astype(float),
+                bounds_wgs84=(float(np.nanmin(bounds[:, 0])), float(np.nanmin(bounds[:, 1])),
+                              float(np.nanmax(bounds[:, 2])), float(np.nanmax(bounds[:, 3]))),
+                positions=rows.astype(np.int64),
             )
         )
     return groups
@@ -538,9 +663,14 @@ def _check_access_processes(catalog: Catalog) -> None:
     lists = [(zone_id, zone.park.access) for zone_id, zone in catalog.parks.items()]
     lists += [(zone_id, unit.access) for zone_id, unit in catalog.control_units.items()]
     lists += [(f"class {cls}", access) for cls, access in catalog.spec.control_unit_access.items()]
+    checked: set[int] = set()  # a national catalogue's 40,000 units share a few rule tuples
     for zone_id, access in lists:
         for part in ("prohibited", "restricted", "encouraged"):
-            for rule in getattr(access, part):
+            rules = getattr(access, part)
+            if not rules or id(rules) in checked:
+                continue
+            checked.add(id(rules))
+            for rule in rules:
                 unknown = sorted(set(rule.processes) - set(flags))
                 if unknown:
                     raise CatalogError(
@@ -552,6 +682,7 @@ def _check_access_processes(catalog: Catalog) -> None:
 
 def _check_references(catalog: Catalog) -> None:
     _check_access_processes(catalog)
+    check_figures(catalog)
     known = catalog.standards
     for zone_id, zone in catalog.parks.items():
         park = zone.park

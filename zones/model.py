@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from standards.numbers import FiniteFloat
 from standards.select import StandardsPolicy
 from standards.units import parse_unit
 
@@ -35,7 +36,7 @@ IndustryCode = Annotated[str, Field(pattern=r"^[A-T](\d{1,4})?$", description="G
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class IndustryRule(_Spec):
@@ -89,14 +90,14 @@ class Cap(_Spec):
     """A carrying-capacity cap fixed by the planning EIA, with its baseline commitments."""
 
     metric: str = Field(description="'wastewater' or a pollutant id (COD, NH3-N, TN, TP, SO2, NOx, PM, VOCs)")
-    value: float = Field(gt=0)
+    value: FiniteFloat = Field(gt=0)
     unit: str
     basis: Literal["final_discharge", "sewer_intake", "emission"] = Field(
         description="final_discharge: loads leaving the WWTP; sewer_intake: loads entering it; "
         "emission: air emissions"
     )
-    committed: float = Field(0, ge=0, description="approved projects, in the cap's unit")
-    reserved: float = Field(0, ge=0, description="projects under review, in the cap's unit")
+    committed: FiniteFloat = Field(0, ge=0, description="approved projects, in the cap's unit")
+    reserved: FiniteFloat = Field(0, ge=0, description="projects under review, in the cap's unit")
     source: str | None = Field(None, description="where the figure comes from (planning EIA, approval)")
     overcommitted: bool = Field(
         False, description="the park is already over this cap (committed + reserved > value): say so to load it"
@@ -144,7 +145,7 @@ class WWTP(_Spec):
     dedicated_industries: tuple[IndustryCode, ...] = Field(
         (), description="industries whose wastewater it collects and pre-treats apart (e.g. C17 dyeing)"
     )
-    capacity: float = Field(gt=0, description="design capacity, m3/d")
+    capacity: FiniteFloat = Field(gt=0, description="design capacity, m3/d")
     effluent_standard: str = Field("GB18918-2002", description="standard id of its effluent limits")
     effluent_class: str = Field(description="e.g. 1A, 1B (GB 18918-2002); 一级A, 一级B, 二级 are read as 1A, 1B, 2")
     built: dt.date | None = Field(None, description="construction date (GB 18918 TP rows depend on it)")
@@ -197,7 +198,7 @@ class Offset(_Spec):
     """倍量削减替代: an increment of this pollutant must be offset elsewhere at ``ratio``:1."""
 
     pollutant: str
-    ratio: float = Field(ge=1)
+    ratio: FiniteFloat = Field(ge=1)
     reason: str
 
 
@@ -230,6 +231,18 @@ class ParkSpec(_Spec):
     regional_assessment: RegionalAssessment | None = None
     utilisation_warning: float | None = Field(None, gt=0, le=1)
     planning_eia: str | None = Field(None, description="the planning EIA and its approval, as text")
+
+    @model_validator(mode="after")
+    def _one_cap_per_metric_and_basis(self) -> ParkSpec:
+        seen: set[tuple[str, str]] = set()
+        for number, cap in enumerate(self.caps):
+            if (cap.metric, cap.basis) in seen:
+                raise ValueError(
+                    f"caps.{number}: a second {cap.metric} cap on the {cap.basis} basis; a park has one cap per "
+                    "metric and basis (which of the two binds?)"
+                )
+            seen.add((cap.metric, cap.basis))
+        return self
 
 
 class ControlUnitSpec(_Spec):

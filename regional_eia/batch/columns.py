@@ -167,6 +167,7 @@ def parse_chunk(table: pa.Table, columns: Columns, geometry: np.ndarray | None =
     if has_industry.any():
         ok_industry[has_industry] = pc.match_substring_regex(
             pa.array(industry[has_industry].tolist(), type=pa.string()), _INDUSTRY_RE).to_numpy(zero_copy_only=False)
+        ok_industry[has_industry] &= _known_classes(industry[has_industry])  # C9999 has the form, not a class
     suspect |= ~ok_industry
     processes, _ = _categorical(_column(table, base.get("processes")), n, lambda u: ";".join(split_processes(u)))
     processes[np.equal(processes, None)] = ""
@@ -271,6 +272,14 @@ def _known_flags(processes: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _known_classes(codes: np.ndarray) -> np.ndarray:
+    """Whether each code is a class of GB/T 4754-2017 (looked up once per distinct code)."""
+    from standards.industry_codes import is_class
+
+    uniques, inverse = np.unique(codes.astype(str), return_inverse=True)
+    return np.array([is_class(code) for code in uniques], dtype=bool)[inverse]
 
 
 def _map(values: np.ndarray, function) -> np.ndarray:

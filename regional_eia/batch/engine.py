@@ -39,7 +39,7 @@ from ..locate import locate
 from ..pipeline import Assessed, Concluded, VERDICTS, assess, conclude, main_messages, results
 from ..project import project_from_data
 from ..report.messages import Lang, value_text
-from ..standards_check import PH, RATE
+from ..standards_check import RATE
 from .columns import parse_chunk
 from .schema import Columns, row_to_project_data
 

@@ -38,7 +38,6 @@ through untouched only in the sense that they are ignored; the command names the
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 import unicodedata
@@ -49,9 +48,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-import yaml
 
 
+from standards.safeload import DataFileError, read_data_file
 from zones.aliases import closest, field_key
 
 from ..errors import ProjectError
@@ -187,12 +186,9 @@ def load_mapping(path: str | Path | None) -> dict[str, str]:
         return {}
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.suffix.lower() != ".json" \
-            else json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise BatchInputError(path, "mapping file not found") from exc
-    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BatchInputError(path, f"cannot read the mapping file: {exc}") from exc
+        data = read_data_file(path)
+    except DataFileError as exc:
+        raise BatchInputError(path, f"cannot read the mapping file: {exc.detail}") from exc
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise BatchInputError(path, "a mapping file maps input column names to schema names, e.g. "
                                     "{项目编号: id, 经度: lon}")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from standards.safeload import PROJECT_MAX_BYTES, DataFileError, first_non_finite, parse_json
 from zones.catalog import Catalog
 
 from ..escape import undefuse_csv
@@ -84,11 +85,22 @@ def load_batch(path: str | Path) -> BatchInput:
 def _holds_results(path: Path, text: str) -> bool:
     """Whether JSON lines hold screening results (nested) or batch rows (flat)."""
     first = next((line for line in text.splitlines() if line.strip()), "{}")
-    try:
-        record = json.loads(first)
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}:1", f"not JSON: {exc.msg}") from exc
+    record = _json_line(path, 1, first)
     return isinstance(record, dict) and "findings" in record and "location" in record
+
+
+def _json_line(path: Path, number: int, line: str):
+    """One JSON line, read strictly (duplicate keys, NaN, huge numbers and deep nesting refused)."""
+    if len(line) > PROJECT_MAX_BYTES:
+        raise ReportError(f"{path}:{number}", "a line of more than 8 MB is not a batch result")
+    try:
+        record = parse_json(line, f"{path}:{number}")
+    except DataFileError as exc:
+        raise ReportError(f"{path}:{number}", exc.why) from exc
+    bad = first_non_finite(record)
+    if bad:
+        raise ReportError(f"{path}:{number}", f"{bad}: not a finite number")
+    return record
 
 
 def _read_row_lines(path: Path, text: str) -> BatchInput:
@@ -96,10 +108,9 @@ def _read_row_lines(path: Path, text: str) -> BatchInput:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReportError(f"{path}:{number}", f"not JSON: {exc.msg}") from exc
+        record = _json_line(path, number, line)
+        if not isinstance(record, dict):
+            raise ReportError(f"{path}:{number}", "expected one project per line, as a JSON object {...}")
         records.append({k: "" if v is None else str(v) for k, v in record.items()})
         lines.append(number)
     return BatchInput(str(path), _rows(pd.DataFrame.from_records(records).fillna(""), path, lines), None)
@@ -111,7 +122,7 @@ def _read_json_lines(path: Path, text: str) -> BatchInput:
         if not line.strip():
             continue
         try:
-            results.append(ScreeningResult.model_validate_json(line))
+            results.append(ScreeningResult.model_validate(_json_line(path, number, line)))
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(p) for p in error["loc"]) or "line"

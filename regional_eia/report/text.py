@@ -13,7 +13,7 @@ from zones.catalog import Catalog
 
 from ..findings import REGISTRY, main_code
 from ..result import Finding, ScreeningResult
-from .messages import (Lang, Messages, category_name, change_line, field_path, finding_message, has_cjk, num, pct,
+from .messages import (Messages, category_name, change_line, field_path, finding_message, has_cjk, num, pct,
                        pick_language, point, pollutant, simplification_reason, value_text)
 
 __all__ = ["Wording", "pick_language", "has_cjk", "value_text"]

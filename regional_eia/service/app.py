@@ -107,7 +107,12 @@ def app_from_environment() -> FastAPI:
 
 
 def start(settings: Settings, catalog: Catalog | None = None) -> Channel:
-    """Load what the service shares: catalogue, routing rules, database (migrated), ledger (created)."""
+    """Load what the service shares: catalogue, routing rules, database (migrated), ledger.
+
+    The default ledger (beside the catalogue) is created on first start; a ledger named in the settings
+    must exist already (``regional-eia ledger init``), so that a mistyped path or URL cannot start a
+    second, untouched ledger that staff would then write into.
+    """
     from ..ledger import open_ledger
 
     catalog = catalog or load_catalog(settings.catalog)
@@ -115,7 +120,7 @@ def start(settings: Settings, catalog: Catalog | None = None) -> Channel:
     engine, sessions = connect(settings.sqlalchemy_url)
     migrate(engine)
     ledger_path = Channel.default_ledger(settings)
-    open_ledger(ledger_path, catalog).close()  # created on first use, refused if it is another catalogue's
+    open_ledger(ledger_path, catalog, create=settings.ledger is None).close()  # refused if another catalogue's
     return Channel(settings=settings, catalog=catalog, routing=routing, sessions=sessions, ledger_path=ledger_path,
                    industries=industry_choices(catalog), zones_geojson=zones_geojson(catalog))
 

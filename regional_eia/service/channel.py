@@ -54,7 +54,7 @@ class Channel:
     catalog: Catalog
     routing: Routing
     sessions: sessionmaker[Session]
-    ledger_path: Path
+    ledger_path: str | Path
     industries: list[tuple[str, str]] = field(default_factory=list)
     zones_geojson: str = "{}"
     _report_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,7 +76,7 @@ class Channel:
         yield ledger
 
     @staticmethod
-    def default_ledger(settings: Settings) -> Path:
+    def default_ledger(settings: Settings) -> str | Path:
         return settings.ledger or default_ledger_path(settings.catalog)
 
 

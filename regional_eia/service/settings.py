@@ -27,8 +27,9 @@ class Settings(BaseSettings):
                                       frozen=True)
 
     catalog: Path | None = Field(None, description="catalogue folder; default: the built-in demo")
-    ledger: Path | None = Field(None, description="capacity ledger file; default: beside the catalogue "
-                                                  "(demo: ./demo-ledger.sqlite)")
+    ledger: Path | str | None = Field(None, description="capacity ledger: a file, sqlite:///FILE or postgresql://... "
+                                                 "(it must exist: `regional-eia ledger init`); default: beside "
+                                                 "the catalogue (demo: ./demo-ledger.sqlite), created on first start")
     db: str = Field(DEFAULT_DB, description="database URL: sqlite:///FILE or postgresql://USER@HOST/DB")
     lang: str = Field("zh", pattern="^(zh|en)$", description="language of reports and pages")
     max_body_bytes: int = Field(2_000_000, gt=0, description="largest request body accepted")

@@ -23,7 +23,12 @@ def db_url(request, tmp_path) -> str:
 def settings(db_url, tmp_path):
     from regional_eia.service import Settings
 
-    return Settings(db=db_url, ledger=tmp_path / "ledger.sqlite", screen_rate="1000/minute",
+    from regional_eia.ledger import open_ledger
+    from zones.catalog import demo_catalog
+
+    ledger = tmp_path / "ledger.sqlite"
+    open_ledger(ledger, demo_catalog(), create=True).close()  # as `regional-eia ledger init` does
+    return Settings(db=db_url, ledger=str(ledger), screen_rate="1000/minute",
                     question_rate="1000/minute", login_rate="1000/minute")
 
 

@@ -96,6 +96,8 @@ def test_serve_command_starts_the_server_and_prints_the_address(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    subprocess.run(["regional-eia", "ledger", "init", "--ledger", str(tmp_path / "ledger.sqlite")], check=True,
+                   capture_output=True, cwd=tmp_path)
     server = subprocess.Popen(["regional-eia", "serve", "--port", str(port), "--db",
                                f"sqlite:///{tmp_path / 'channel.sqlite'}", "--ledger", str(tmp_path / "ledger.sqlite")],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)

@@ -4,6 +4,7 @@ company's link showing nothing of another's, tokens kept only as hashes, headers
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -141,7 +142,7 @@ def test_tokens_and_passwords_are_stored_only_as_hashes(client):
 def test_public_results_do_not_show_server_paths(client, settings):
     link = form_screen(client).headers["location"]
     text = client.get(link + "/result.json").text
-    assert "ledger.sqlite" in text and str(settings.ledger.parent) not in text
+    assert "ledger.sqlite" in text and str(Path(settings.ledger).parent) not in text
 
 
 def test_security_headers(client):
