@@ -321,6 +321,11 @@ class NoControlUnit(Values):
     control_units_in_catalogue: int
 
 
+class EffluentNotGiven(Values):
+    flow_m3d: float
+    route: str
+
+
 class DischargeNotGiven(Values):
     industry: str
     standards: list[str] = []  # industry discharge standards that cover it ...
@@ -403,6 +408,9 @@ _SPECS = (
              "the site lies in no control unit of the catalogue (a data gap: 三线一单 covers all land)", NoControlUnit),
     CodeSpec("DISCHARGE_NOT_GIVEN", "incomplete",
              "the industry discharges, but the project gives neither wastewater nor air emissions", DischargeNotGiven,
+             "supply"),
+    CodeSpec("EFFLUENT_NOT_GIVEN", "incomplete",
+             "the project discharges wastewater but gives no concentration at any outlet", EffluentNotGiven,
              "supply"),
 )
 

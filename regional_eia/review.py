@@ -9,7 +9,9 @@ one, texts or not, so such a site is never a bare pass.
 Data gaps: 三线一单 control units cover all land, so a site in no unit of a catalogue that has units is
 ``NO_CONTROL_UNIT`` (incomplete); an industry that discharges (an industry standard covers it, or the
 EIA list asks at least a report form of it) with neither wastewater nor air emissions given is
-``DISCHARGE_NOT_GIVEN`` (incomplete), never a pass on quantities nobody stated.
+``DISCHARGE_NOT_GIVEN`` (incomplete), never a pass on quantities nobody stated; and wastewater that
+flows (flow above 0) with no concentration at any outlet is ``EFFLUENT_NOT_GIVEN`` (incomplete): no
+standard can be compared and no load computed from figures nobody gave.
 
 :func:`review_findings` is the one home of these rules, a step of :mod:`regional_eia.pipeline` over the
 rows of a chunk (one project for ``screen``); each unit's texts and each (industry, category) are read
@@ -30,7 +32,7 @@ from .zoning import _objects
 
 __all__ = ["review_findings", "REVIEW_CODES", "REQUIREMENT_PARTS", "discharging_standards"]
 
-REVIEW_CODES = ("UNIT_REQUIREMENT", "NO_CONTROL_UNIT", "DISCHARGE_NOT_GIVEN")
+REVIEW_CODES = ("UNIT_REQUIREMENT", "NO_CONTROL_UNIT", "DISCHARGE_NOT_GIVEN", "EFFLUENT_NOT_GIVEN")
 REQUIREMENT_PARTS = (
     ("spatial_layout", "空间布局约束", "spatial layout"),
     ("emission_control", "污染物排放管控", "emission control"),
@@ -74,6 +76,10 @@ def review_findings(cols: ProjectColumns, rows: np.ndarray, unit_row: np.ndarray
         if gap.size:
             blocks.append(Found("NO_CONTROL_UNIT", gap, {"control_units_in_catalogue": len(catalog.control_units)},
                                 sources=(f"catalogue {catalog.source}: control-unit layers",)))
+    bare = rows[cols.has_ww[rows] & (np.nan_to_num(cols.flow[rows]) > 0) & ~_gives_concentrations(cols)[rows]]
+    if bare.size:
+        blocks.append(Found("EFFLUENT_NOT_GIVEN", bare, {"flow_m3d": cols.flow[bare], "route": cols.route[bare]},
+                            sources=("wastewater.effluent / wastewater.workshop: none given",)))
     declares_air = cols.has_air & _emits(cols)
     silent = rows[~cols.has_ww[rows] & ~declares_air[rows]]
     if silent.size:
@@ -92,6 +98,14 @@ def review_findings(cols: ProjectColumns, rows: np.ndarray, unit_row: np.ndarray
                 "missing": ("wastewater", "air.emissions")},
                 sources=_objects([why[c][1] for c in codes[found]])))
     return blocks
+
+
+def _gives_concentrations(cols: ProjectColumns) -> np.ndarray:
+    """Rows that give at least one wastewater concentration (total outlet or workshop outlet)."""
+    gives = np.zeros(cols.n, dtype=bool)
+    for measure in (*cols.effluent.values(), *cols.workshop.values()):
+        gives |= measure.given()
+    return gives
 
 
 def _emits(cols: ProjectColumns) -> np.ndarray:

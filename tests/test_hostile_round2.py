@@ -87,12 +87,28 @@ def test_pollutant_id_in_another_case_is_read_as_that_pollutant_never_ignored(ca
     assert lower in ("error", upper)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 3: wastewater with no effluent figures gives a bare pass")
 def test_wastewater_without_effluent_is_incomplete():
     data = yaml.safe_load((EXAMPLES / "langxi-equipment.yaml").read_text(encoding="utf-8"))
     del data["wastewater"]["effluent"]
     result = screen(project_from_data(data), demo_catalog(), on=ON)
     assert result.verdict == "incomplete"
+    bare = next(f for f in result.findings if f.code == "EFFLUENT_NOT_GIVEN")
+    assert bare.severity == "incomplete" and bare.values["flow_m3d"] > 0
+    assert any("concentration" in line for line in result.to_change)
+
+
+def test_wastewater_of_no_flow_needs_no_concentration(tmp_path):
+    data = yaml.safe_load((EXAMPLES / "langxi-equipment.yaml").read_text(encoding="utf-8"))
+    del data["wastewater"]["effluent"]
+    data["wastewater"]["flow"] = "0 m3/d"
+    result = screen(project_from_data(data), demo_catalog(), on=ON)
+    assert not any(f.code == "EFFLUENT_NOT_GIVEN" for f in result.findings)
+
+
+def test_batch_row_without_any_concentration_is_incomplete(tmp_path, catalog):
+    rows = batch(tmp_path, catalog, [ROW, ["A-2", *ROW[1:9], ""]])
+    assert "EFFLUENT_NOT_GIVEN" not in rows.loc[0, "codes"]
+    assert rows.loc[1, "verdict"] == "incomplete" and "EFFLUENT_NOT_GIVEN" in rows.loc[1, "codes"]
 
 
 # --- item 4: Excel formulas without cached values ------------------------------------------------------

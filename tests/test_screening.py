@@ -291,7 +291,8 @@ def test_every_finding_code_is_produced_somewhere(demo, small_catalog_module, tm
                   project_data(industry="C1713", processes=["dyeing"],  # GB 4287 lists no petroleum: not cross-applied
                                wastewater={"route": "indirect", "flow": "500 m3/d", "operating_days": 300,
                                            "effluent": {"COD": "100 mg/L", "petroleum": "8 mg/L"}}),
-                  project_data(wastewater=None, air={"stacks": [stack]})]
+                  project_data(wastewater=None, air={"stacks": [stack]}),
+                  project_data(wastewater={"route": "indirect", "flow": "500 m3/d", "operating_days": 300})]
     for data in scenarios:
         produced |= set(codes(screen(project_from_data(data), small_catalog_module, on=ON)))
     laxer_wwtp = park_spec(wwtp={"name": "W", "capacity": 10000, "effluent_class": "2"},

@@ -106,6 +106,7 @@ _ZH: dict[str, str] = {
     "code.UNIT_REQUIREMENT": "管控单元准入要求须人工核实",
     "code.NO_CONTROL_UNIT": "选址不在任何环境管控单元内（数据缺口）",
     "code.DISCHARGE_NOT_GIVEN": "排污行业未申报废水及废气",
+    "code.EFFLUENT_NOT_GIVEN": "排放废水但未申报任何出水浓度",
     # --- finding sentences: one template per code (and its variants), over the code's typed values
     "finding.OUTSIDE_PARK": "项目选址不在目录内任何园区：园区预审和区域评估简化均不适用，项目须单独开展完整环评{nearest}",
     "finding.OUTSIDE_PARK.nearest": "（最近的园区为{park}，相距 {distance} 米）",
@@ -134,6 +135,7 @@ _ZH: dict[str, str] = {
     "finding.NO_CONTROL_UNIT": "选址不在目录内任何环境管控单元中；“三线一单”管控单元覆盖全部国土，说明目录数据存在缺口，须补齐该单元后再作判定",
     "finding.DISCHARGE_NOT_GIVEN": "行业 {industry} 属排污行业（{why}），但项目未申报废水和废气排放量：请补充；确无排放的，请申报废水量 0 及排放去向，或废气排放量 0 t/a",
     "finding.DISCHARGE_NOT_GIVEN.standards": "行业排放标准 {standards} 适用于该行业",
+    "finding.EFFLUENT_NOT_GIVEN": "项目排放废水 {flow} m3/d（{route}），但未申报任何排放口的污染物浓度：无法对照排放标准，也无法计算排放量；请补充总排口（及车间排口）各污染物浓度（mg/L）",
     "finding.DISCHARGE_NOT_GIVEN.category": "《建设项目环境影响评价分类管理名录（2021年版）》要求编制{category}",
     "finding.EIA_CATEGORY": "环评类别：{category}{rows}；{regional}",
     "finding.EIA_CATEGORY.rows": "（分类管理名录第 {rows} 项）",
@@ -289,6 +291,8 @@ _ZH: dict[str, str] = {
     "change.route": "排放去向",
     "change.treatment": "治理措施",
     "change.supply": "补充资料",
+    "route.direct": "直接排放",
+    "route.indirect": "间接排放",
     "change.offset": "倍量削减",
     "change.condition": "准入条件",
     "change.review": "管控单元要求",
@@ -430,12 +434,14 @@ _EN: dict[str, str] = {
     "code.UNIT_REQUIREMENT": "control-unit requirement to confirm",
     "code.NO_CONTROL_UNIT": "site in no control unit (data gap)",
     "code.DISCHARGE_NOT_GIVEN": "discharging industry without wastewater or air figures",
+    "code.EFFLUENT_NOT_GIVEN": "wastewater without any concentration",
     "finding.UNIT_REQUIREMENT": "the site lies in control unit {code} ({zone}, {unit_class}), which requires: {texts}. These texts are not checked automatically: a reviewer must confirm the project meets each of them",
     "finding.UNIT_REQUIREMENT.part": "{part}: {text}",
     "finding.UNIT_REQUIREMENT.none": "the catalogue holds no requirement text for this unit; priority-protection units generally exclude industrial development",
     "finding.NO_CONTROL_UNIT": "the site lies in no control unit of the catalogue; 三线一单 units cover all land, so the catalogue has a gap here: add the unit before deciding",
     "finding.DISCHARGE_NOT_GIVEN": "industry {industry} discharges ({why}), but the project gives neither wastewater nor air emissions: supply them, or state none (wastewater flow 0 with its route, or emissions of 0 t/a)",
     "finding.DISCHARGE_NOT_GIVEN.standards": "industry standard {standards} covers it",
+    "finding.EFFLUENT_NOT_GIVEN": "the project discharges {flow} m3/d of wastewater ({route}) but gives no pollutant concentration at any outlet: no standard can be compared and no load computed; supply the concentrations (mg/L) at the total outlet (and the workshop outlets)",
     "finding.DISCHARGE_NOT_GIVEN.category": "the 2021 EIA classification list asks a {category} of it",
     "finding.OUTSIDE_PARK": "the site lies in no park of the catalogue: park screening and the regional simplification do not apply; the project needs a full EIA of its own{nearest}",
     "finding.OUTSIDE_PARK.nearest": " (nearest park: {park}, {distance} m away)",
@@ -607,6 +613,8 @@ _EN: dict[str, str] = {
     "change.route": "discharge route",
     "change.treatment": "treatment",
     "change.supply": "supply",
+    "route.direct": "direct discharge",
+    "route.indirect": "indirect discharge",
     "change.offset": "offset",
     "change.condition": "condition",
     "change.review": "control-unit requirement",
@@ -984,6 +992,8 @@ def _fields(code: str, v: Mapping[str, Any], lang: Lang) -> tuple[str, dict[str,
             why = _t(lang, "finding.DISCHARGE_NOT_GIVEN.category",
                      category=category_name(v["category"], v.get("category_zh"), lang))
         return "finding.DISCHARGE_NOT_GIVEN", {"industry": v["industry"], "why": why}
+    if code == "EFFLUENT_NOT_GIVEN":
+        return "finding.EFFLUENT_NOT_GIVEN", {"flow": num(v["flow_m3d"]), "route": t.get(f"route.{v['route']}", v["route"])}
     if code == "DATA_MISSING":
         missing = _join(lang, (field_path(m, lang) for m in v.get("missing") or []))
         about = v["about"]
