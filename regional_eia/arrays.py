@@ -86,7 +86,7 @@ class CatalogueArrays:
         try:
             return store[key]
         except KeyError:
-            value = build()
+            value = _without_tracebacks(build())
             return store.setdefault(key, value)
 
     # --- caps and offsets, park by park ------------------------------------------------------------
@@ -145,4 +145,22 @@ def factorize_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
 def plain_key(value):
     if isinstance(value, np.generic):
         return value.item()
+    return value
+
+
+def _without_tracebacks(value: Any) -> Any:
+    """A memo value with any exception in it (a refusal kept as the answer) stripped of its traceback.
+
+    A traceback holds the frames that raised it, and each frame its caller's, up to the batch chunk being
+    screened: a memo that kept one would keep every chunk that first met its key alive for as long as
+    the catalogue (see :func:`regional_eia.errors.detached`).
+    """
+    from .errors import detached
+
+    if isinstance(value, BaseException):
+        return detached(value)
+    if isinstance(value, tuple):
+        for v in value:
+            if isinstance(v, BaseException):
+                detached(v)
     return value

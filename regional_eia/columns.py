@@ -18,7 +18,7 @@ import shapely
 
 from standards.units import UNITS, parse_unit
 
-from .errors import LocationError
+from .errors import LocationError, detached
 from .project import Project
 
 __all__ = ["Measure", "Stacks", "ProjectColumns", "columns_from_projects", "no_stacks"]
@@ -175,7 +175,7 @@ def columns_from_projects(projects: Sequence[Project], sources: Sequence[str] | 
             try:
                 geometry[i] = _site_geometry(loc, cols.source[i])
             except LocationError as exc:
-                cols.error[i] = exc
+                cols.error[i] = detached(exc)
         ww = project.wastewater
         if ww is not None:
             cols.route[i] = ww.route

@@ -33,7 +33,7 @@ from zones.catalog import Catalog
 
 from ..arrays import arrays_for, factorize_rows
 from ..capacity import CapacityBook, CatalogueBook, fits, positions
-from ..errors import ProjectError
+from ..errors import ProjectError, detached
 from ..findings import BIT, CODES, MASK, main_code, tidy_many
 from ..locate import locate
 from ..pipeline import Assessed, Concluded, VERDICTS, assess, conclude, main_messages, results
@@ -437,7 +437,7 @@ class _OneRow:
             project = project_from_data(data, source)
             locate(project.location, source)
         except ProjectError as exc:
-            return exc
+            return detached(exc)  # kept as the row's error
         except (ValueError, TypeError, OverflowError) as exc:  # e.g. non-finite coordinates from a layer
             return ProjectError(source, "location", f"cannot place the site ({exc})")
         return ProjectError(source, None, "internal: the batch refused this row but a single screening accepts it; "
