@@ -135,11 +135,18 @@ class StandardsCatalog:
         standards: dict[str, StandardFile],
         amendments: list[Amendment],
         pollutants: dict[str, Pollutant],
+        _flat: dict[str, tuple[StandardFile, list[Limit]]] | None = None,
     ):
         self.standards = standards
         self.amendments = amendments
         self.pollutants = pollutants
-        self.limits: tuple[Limit, ...] = tuple(_flatten(standards, amendments))
+        # each standard's own figures, kept so that merged() flattens only what it adds
+        self._flat: dict[str, tuple[StandardFile, list[Limit]]] = {}
+        for sid, std in standards.items():
+            known = (_flat or {}).get(sid)
+            self._flat[sid] = known if known is not None and known[0] is std else (std, list(_flatten_one(std)))
+        self.limits: tuple[Limit, ...] = (tuple(limit for _, flat in self._flat.values() for limit in flat)
+                                          + tuple(_flatten(standards, amendments, own_tables=False)))
         index: dict[tuple[str, str | None], list[Limit]] = {}
         for limit in self.limits:
             for key in ((limit.standard, limit.pollutant), (limit.standard, None)):
@@ -187,6 +194,7 @@ class StandardsCatalog:
             {**self.standards, **other.standards},
             [*self.amendments, *other.amendments],
             {**self.pollutants, **other.pollutants},
+            _flat={**self._flat, **other._flat},
         )
 
 
@@ -194,13 +202,21 @@ def _normalise_id(text: str) -> str:
     return text.replace(" ", "").replace("/", "").upper()
 
 
-def _flatten(standards: dict[str, StandardFile], amendments: list[Amendment]) -> Iterable[Limit]:
-    for std in standards.values():
-        for table in std.tables:
-            columns = {c.id: c for c in table.columns}
-            for row in table.limits:
-                for column_id, value in row.values.items():
-                    yield _limit(std, table, columns[column_id], row, value)
+def _flatten_one(std: StandardFile) -> Iterable[Limit]:
+    """The figures of one standard's own tables."""
+    for table in std.tables:
+        columns = {c.id: c for c in table.columns}
+        for row in table.limits:
+            for column_id, value in row.values.items():
+                yield _limit(std, table, columns[column_id], row, value)
+
+
+def _flatten(standards: dict[str, StandardFile], amendments: list[Amendment], own_tables: bool = True) \
+        -> Iterable[Limit]:
+    """Every figure: the standards' own tables (unless ``own_tables`` is false), then the amendments'."""
+    if own_tables:
+        for std in standards.values():
+            yield from _flatten_one(std)
     for amendment in amendments:
         base = standards.get(amendment.amends)
         if base is None:
