@@ -155,7 +155,7 @@ def factorize(values: np.ndarray, missing_apart: bool = False) -> tuple[np.ndarr
         import pandas as pd
 
         codes, uniques = pd.factorize(values, use_na_sentinel=missing_apart)
-        return codes.astype(np.int64), len(uniques)
+        return codes.astype(np.int64, copy=False), len(uniques)
     seen: dict = {}
     if missing_apart:
         found = (-1 if _missing(v) else seen.setdefault(v, len(seen)) for v in values.tolist())
