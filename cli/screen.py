@@ -31,12 +31,14 @@ def screen_command(
     from regional_eia.whatif import what_if as what_if_of
     from zones import load_catalog
 
-    from .ledger import open_book
-
     words = lang(language)
     loaded = load_catalog(catalog)
     policy = standards_policy(integrated_for_unlisted, loaded)
-    book = open_book(ledger, catalog, loaded, readonly=True) if ledger else None
+    book = None
+    if ledger:
+        from .ledger import open_book
+
+        book = open_book(ledger, catalog, loaded, readonly=True)
     try:
         if what_if:
             report = what_if_of(load_project(project), loaded, book=book, on=day(on), lang=words, policy=policy)

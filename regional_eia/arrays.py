@@ -13,12 +13,11 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from zones.catalog import Catalog
 
-__all__ = ["CatalogueArrays", "arrays_for", "factorize_rows", "KINDS"]
+__all__ = ["CatalogueArrays", "arrays_for", "factorize", "factorize_rows", "unique", "KINDS"]
 
 KINDS = {"park": 0, "control_unit": 1, "red_line": 2, "water_source": 3, "receptor": 4}
 
@@ -136,10 +135,63 @@ def factorize_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
     decision is taken once per distinct key and broadcast back."""
     combined = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        combined = pd.factorize(combined * max(len(uniques), 1) + codes)[0].astype(np.int64)  # stays < rows
+        codes, count = factorize(column)
+        combined = factorize(combined * max(count, 1) + codes)[0]  # stays < rows
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
     return inverse.ravel(), [tuple(plain_key(column[i]) for column in columns) for i in first]
+
+
+SMALL = 512
+"""Below this many values :func:`factorize` and :func:`unique` hash them in Python: a screening of a few
+projects then never imports pandas (a third of a second of a cold ``regional-eia screen``)."""
+
+
+def factorize(values: np.ndarray, missing_apart: bool = False) -> tuple[np.ndarray, int]:
+    """``(code of each value, number of distinct values)``, codes in order of first appearance, as
+    ``pandas.factorize(values, use_na_sentinel=missing_apart)``: every missing value (``None``, NaN) is
+    one value, or with ``missing_apart`` code -1 and not counted."""
+    values = np.asarray(values)
+    if len(values) > SMALL or not _plain(values):
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, use_na_sentinel=missing_apart)
+        return codes.astype(np.int64, copy=False), len(uniques)
+    seen: dict = {}
+    if missing_apart:
+        found = (-1 if _missing(v) else seen.setdefault(v, len(seen)) for v in values.tolist())
+    else:
+        found = (seen.setdefault(_NA if _missing(v) else v, len(seen)) for v in values.tolist())
+    return np.fromiter(found, dtype=np.int64, count=len(values)), len(seen)
+
+
+def unique(values: np.ndarray) -> list:
+    """The distinct values in order of first appearance, as ``pandas.unique``: NaNs are one value, and
+    ``None`` another."""
+    values = np.asarray(values)
+    if len(values) > SMALL or not _plain(values):
+        import pandas as pd
+
+        return list(pd.unique(values))
+    seen: dict = {}
+    for v in values:
+        seen.setdefault(_NAN if isinstance(v, float) and v != v else v, v)
+    return list(seen.values())
+
+
+_NA, _NAN = object(), object()
+_PLAIN = (str, int, float, type(None))  # bool is an int
+
+
+def _plain(values: np.ndarray) -> bool:
+    """Values whose Python equality is pandas' (numbers, text, booleans, missing), where a dict agrees with
+    pandas' hash table."""
+    if values.dtype.kind in "biuf":
+        return True
+    return values.dtype.kind in "OU" and all(isinstance(v, _PLAIN) for v in values.tolist())
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def plain_key(value):

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from standards.units import UNITS, parse_unit
 
+from .arrays import unique
 from .errors import LocationError, detached
 from .project import Project
 
@@ -40,7 +40,7 @@ class Measure:
     def units(self) -> list[str]:
         if isinstance(self.unit, str):
             return [self.unit]
-        return [u for u in pd.unique(self.unit[self.given()]) if u is not None]
+        return [u for u in unique(self.unit[self.given()]) if u is not None]
 
     def to(self, target: str) -> tuple[np.ndarray, np.ndarray]:
         """``(values in target, converts)``: each value as ``standards.units.convert`` gives it, and whether

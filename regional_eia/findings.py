@@ -95,7 +95,8 @@ Metres = Annotated[float, AfterValidator(metres)]
 class Values(BaseModel):
     """The values behind one finding (language-free: ids, figures, names as the catalogue gives them)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # 44 of them, a handful used by a screening: each builds its validator when first used, not on import
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- location and zoning ---------------------------------------------------------------------------

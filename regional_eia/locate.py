@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 
 from zones.crs import CHINA_BOUNDS, is_wgs84, parse_crs, to_wgs84, within_china
 from zones.errors import CRSError
 
+from .arrays import factorize
 from .errors import LocationError
 from .project import Location
 
@@ -110,8 +110,8 @@ def locate_sites(crs: np.ndarray, lon: np.ndarray, lat: np.ndarray, x: np.ndarra
     rows = np.flatnonzero(todo)
     if rows.size == 0:
         return Sites(xy, polygon, input_crs, converted, refused)
-    codes, uniques = pd.factorize(np.array([_crs_key(c) for c in crs[rows]], dtype=object))
-    for k, key in enumerate(uniques):
+    codes, count = factorize(np.array([_crs_key(c) for c in crs[rows]], dtype=object), missing_apart=True)
+    for k in range(count):
         group = rows[codes == k]
         given = crs[group[0]]
         try:

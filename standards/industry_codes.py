@@ -27,7 +27,9 @@ SOURCE = "GB/T 4754-2017 国民经济行业分类, clause 5 table (standards/dat
 @functools.lru_cache(maxsize=1)
 def codes() -> dict[str, str]:
     """Every code of the standard (all four levels) with its Chinese name, in the standard's order."""
-    data = read_data_file(_PATH, kind="yaml")
+    from .cache import parsed_file
+
+    data = parsed_file("gbt4754", _PATH, lambda path: read_data_file(path, kind="yaml"))
     return {str(code): str(name) for code, name in data["codes"].items()}
 
 

@@ -163,8 +163,11 @@ def metric_crs_for(crs: CRS, representative_lon: float) -> CRS:
 
 @functools.lru_cache(maxsize=512)
 def transformer(src: CRS, dst: CRS) -> Transformer:
-    """A cached, always-xy pyproj Transformer."""
-    return Transformer.from_crs(src, dst, always_xy=True)
+    """A cached, always-xy pyproj Transformer (PROJ's choice of operation is remembered between
+    processes: :mod:`zones.operations`)."""
+    from .operations import best_transformer
+
+    return best_transformer(src, dst)
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
