@@ -402,7 +402,7 @@ def _problem(err: dict) -> tuple[str | None, str]:
 
 
 def load_project(path: str | Path) -> Project:
-    """Read a project file (YAML or JSON).
+    """Read a project file (YAML or JSON); its site is placed now, so that an error names the file.
 
     Examples
     --------
@@ -415,4 +415,8 @@ def load_project(path: str | Path) -> Project:
         data = read_data_file(path, max_bytes=PROJECT_MAX_BYTES)
     except DataFileError as exc:
         raise ProjectError(path, None, exc.detail) from exc
-    return project_from_data(data, str(path))
+    project = project_from_data(data, str(path))
+    from .locate import locate  # locate reads Location from this module
+
+    locate(project.location, str(path))  # swapped lon/lat, a point outside China: refused naming the file
+    return project

@@ -98,10 +98,8 @@ class Tally:
     dropped_rows: int = 0
     unescaped: int = 0
     unclear_errors: int = 0
-    known_gaps: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
-    gaps: list[str] = field(default_factory=list)
 
     def bad(self) -> int:
         return sum(getattr(self, name) for name in BAD)
@@ -110,8 +108,6 @@ class Tally:
         setattr(self, kind, getattr(self, kind) + 1)
         if kind in BAD and len(self.failures) < 50:
             self.failures.append(f"{kind}: {detail[:500]}")
-        elif kind == "known_gaps" and len(self.gaps) < 10:
-            self.gaps.append(detail[:300])
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -221,14 +217,6 @@ def is_clean_error(outcome: Outcome, path: Path) -> bool:
             and len(lines[0]) < 1000)
 
 
-def is_known_gap(outcome: Outcome) -> bool:
-    """A one-line location error that names the project id instead of the file: issue 16 item 14, left
-    for the second round (``test_hostile_round2.py::test_location_error_names_the_file``). Counted apart
-    as ``known_gaps`` so that the fix shows in the tally; remove this once it lands."""
-    lines = outcome.message.strip().splitlines()
-    return len(lines) == 1 and lines[0].startswith("error: ") and ": location" in lines[0]
-
-
 def judge(outcome: Outcome, path: Path, *, expect: str, baseline: Outcome | None = None, what: str = "") -> None:
     """Count one case. ``expect``: "same" (the baseline's verdict), "error" (refused) or "any"."""
     TALLY.cases += 1
@@ -237,11 +225,7 @@ def judge(outcome: Outcome, path: Path, *, expect: str, baseline: Outcome | None
         TALLY.record("tracebacks" if outcome.kind == "traceback" else "hangs", f"{where}: {outcome.message}")
         return
     if outcome.kind == "error":
-        if not is_clean_error(outcome, path) and is_known_gap(outcome):
-            TALLY.record("known_gaps", f"{where}: {outcome.message[:200]!r}")
-            if expect == "same":
-                TALLY.record("silent_wrong_verdicts", f"{where}: refused a project that means the same")
-        elif not is_clean_error(outcome, path):
+        if not is_clean_error(outcome, path):
             TALLY.record("unclear_errors", f"{where}: {outcome.message[:400]!r}")
         elif expect == "same":
             TALLY.record("silent_wrong_verdicts", f"{where}: refused a project that means the same: "
