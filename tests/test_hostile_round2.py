@@ -97,7 +97,6 @@ def test_wastewater_without_effluent_is_incomplete():
 
 # --- item 4: Excel formulas without cached values ------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 4: a formula cell without a cached value reads as empty")
 def test_excel_formula_without_cached_value_is_not_an_absent_figure(tmp_path, catalog):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
@@ -128,7 +127,6 @@ def test_malformed_csv_line_is_an_error_row(tmp_path, catalog):
     assert list(rows["project_id"]) == ["A-1", "A-2", "A-3"] and rows.loc[1, "error"] != ""
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 14: a hidden first sheet is read instead of the visible one")
 def test_hidden_first_sheet_is_not_read(tmp_path, catalog):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()

@@ -297,72 +297,122 @@ def _excel_text(value) -> str | None:
         return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    return str(value)  # an Unevaluated formula as written: the row's error echoes it
 
 
 def _excel(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
-    import openpyxl
+    """A workbook through :mod:`zones.workbook`: the sheet named by ``layer``, else the visible sheet
+    with a header (the active one first; two candidates and no active one among them is ambiguous);
+    a formula without a saved value is evaluated when it is arithmetic, else its row is an error."""
+    from zones.workbook import Unevaluated, WorkbookError, open_workbook
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise BatchInputError(path, f"not a readable .xlsx workbook: {exc}") from exc
-    if layer is not None and layer not in book.sheetnames:
-        raise BatchInputError(path, f"no sheet {layer!r}; the workbook has {', '.join(book.sheetnames)}")
-    sheets = [book[layer]] if layer else list(book.worksheets)
-    found = None
-    tried = []
-    for sheet in sheets:
-        top = [[_excel_text(v) for v in row] for _, row in zip(range(_HEADER_SEARCH_ROWS + 1),
-                                                                   sheet.iter_rows(values_only=True))]
-        if not top:
-            tried.append(f"{sheet.title} (empty)")
-            continue
-        try:
-            at, units = _find_header(top, path)
-        except BatchInputError as exc:
-            if layer:
-                raise BatchInputError(path, f"sheet {sheet.title!r}: {exc.why}") from None
-            tried.append(sheet.title)
-            continue
-        found = (sheet, top, at, units)
-        break
-    if found is None:
-        raise BatchInputError(path, "no sheet has a header row naming the id (项目编号) and industry (行业代码) "
-                                    f"columns; sheets looked at: {', '.join(tried)}")
-    sheet, top, at, units = found
+        book = open_workbook(path)
+    except WorkbookError as exc:
+        raise BatchInputError(path, exc.why) from exc
+    try:
+        sheet, top, at, units, notes = _excel_sheet(book, path, layer)
+    except BaseException:
+        book.close()
+        raise
     header_row = top[at]
     header = [(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(header_row)]
     while header and header[-1].startswith("column_") and not header_row[len(header) - 1]:
         header.pop()
-    _refuse_duplicate_headers(header, path)
-    columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path),
-                            units=units[:len(header)] if units else None, ignore=ignore)
+    try:
+        _refuse_duplicate_headers(header, path)
+        columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path),
+                                units=units[:len(header)] if units else None, ignore=ignore)
+    except BaseException:
+        book.close()
+        raise
     width = len(header)
     skip = at + 1 + (1 if units is not None else 0)
-    notes = [f"read sheet {sheet.title!r}" + (f" (of {', '.join(book.sheetnames)})" if len(book.sheetnames) > 1
-                                              else "")]
     notes += [n.replace("line", "row") for n in _layout_notes(at, units, top)]
+    warnings = _ignored(columns)
 
     def tables() -> Iterator[pa.Table]:
         buffer: list[list[str | None]] = [[] for _ in header]
         count = 0
-        for values in sheet.iter_rows(min_row=skip + 1, values_only=True):
-            values = list(values[:width]) + [None] * (width - len(values))
-            if all(v is None for v in values):
-                continue
-            for column, value in zip(buffer, values):
-                column.append(_excel_text(value))
-            count += 1
-            if count == chunk_size:
+        unevaluated: list[Unevaluated] = []
+        try:
+            for values in book.rows(sheet, min_row=skip + 1):
+                values = list(values[:width]) + [None] * (width - len(values))
+                if all(v is None for v in values):
+                    continue
+                for column, value in zip(buffer, values):
+                    if isinstance(value, Unevaluated):
+                        unevaluated.append(value)
+                    column.append(_excel_text(value))
+                count += 1
+                if count == chunk_size:
+                    yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
+                    buffer, count = [[] for _ in header], 0
+            if count:
                 yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
-                buffer, count = [[] for _ in header], 0
-        if count:
-            yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
-        book.close()
+        finally:
+            book.close()
+            if unevaluated:  # the rows themselves are errors echoing the formula; this names the cells
+                more = ""
+                if len(unevaluated) > 1:
+                    cells = ", ".join(u.cell for u in unevaluated[1:11]) + (" ..." if len(unevaluated) > 11 else "")
+                    more = f" (and {len(unevaluated) - 1} more: {cells})"
+                warnings.append(f"{path.name}: {unevaluated[0].describe()}{more}; those rows are errors")
 
-    return Source(path, "excel", columns, _rechunk(tables(), chunk_size), warnings=_ignored(columns),
+    return Source(path, "excel", columns, _rechunk(tables(), chunk_size), warnings=warnings,
                   skip_rows=skip, notes=notes)
+
+
+def _excel_sheet(book, path: Path, layer: str | None):
+    """(sheet title, its first rows, header index, units row, notes) of the sheet to read."""
+    from zones.workbook import WorkbookError
+
+    def top_of(title: str) -> list[list[str | None]]:
+        return [[_excel_text(v) for v in row]
+                for _, row in zip(range(_HEADER_SEARCH_ROWS + 1), book.rows(title))]
+
+    if layer is not None:
+        if layer not in book.names:
+            raise BatchInputError(path, f"no sheet {layer!r}; the workbook has {', '.join(book.names)}")
+        top = top_of(layer)
+        if not top:
+            raise BatchInputError(path, f"sheet {layer!r} is empty")
+        try:
+            at, units = _find_header(top, path)
+        except BatchInputError as exc:
+            raise BatchInputError(path, f"sheet {layer!r}: {exc.why}") from None
+        hidden = " (a hidden sheet, read because --layer names it)" if layer in book.hidden else ""
+        return layer, top, at, units, [f"read sheet {layer!r}{hidden}"]
+    candidates, tried = [], []
+    for title in book.visible():
+        try:
+            top = top_of(title)
+        except WorkbookError as exc:
+            raise BatchInputError(path, exc.why) from exc
+        if not top:
+            tried.append(f"{title} (empty)")
+            continue
+        try:
+            at, units = _find_header(top, path)
+        except BatchInputError:
+            tried.append(title)
+            continue
+        candidates.append((title, top, at, units))
+    hidden = f"; hidden sheet(s) not read: {', '.join(book.hidden)} (name one with --layer)" if book.hidden else ""
+    if not candidates:
+        raise BatchInputError(path, "no visible sheet has a header row naming the id (项目编号) and industry (行业代码) "
+                                    f"columns; sheets looked at: {', '.join(tried) or '(none)'}{hidden}")
+    title, top, at, units = candidates[0]
+    others = [c[0] for c in candidates[1:]]
+    if others and title != book.active:
+        raise BatchInputError(path, f"sheets {', '.join(repr(c[0]) for c in candidates)} each have a header row and "
+                                    "none is the active sheet: name the one to read with --layer")
+    note = f"read sheet {title!r}" + (" (the active sheet)" if title == book.active and len(book.names) > 1 else "")
+    if len(book.names) > 1:
+        note += f" of {', '.join(book.names)}"
+    if others:
+        note += f"; sheet(s) {', '.join(others)} also have a header and were not read (--layer reads one)"
+    return title, top, at, units, [note + hidden]
 
 
 # --- GeoPackage, GeoJSON ---------------------------------------------------------------------------
