@@ -113,7 +113,6 @@ def test_excel_formula_without_cached_value_is_not_an_absent_figure(tmp_path, ca
 
 # --- item 14: one malformed line, hidden sheets, location errors ----------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 14: one malformed CSV line fails the whole batch")
 def test_malformed_csv_line_is_an_error_row(tmp_path, catalog):
     path = tmp_path / "in.csv"
     good = ",".join(str(v) for v in ROW)

@@ -22,7 +22,7 @@ from pyproj import CRS
 from zones.crs import parse_crs
 from zones.errors import CRSError
 
-from .schema import BatchInputError, Columns, load_mapping, normalise_chunk, parse_columns
+from .schema import ROW_ERROR, BatchInputError, Columns, load_mapping, normalise_chunk, parse_columns
 
 __all__ = ["Chunk", "Source", "open_input", "INPUT_FORMATS"]
 
@@ -199,19 +199,126 @@ def _csv(path: Path, *, chunk_size: int, encoding: str | None, mapping, crs, lay
     skip = at + 1 + (1 if units is not None else 0)
     arrow_encoding = "utf8" if encoding.replace("-", "").lower() in ("utf8", "utf8sig") else encoding
 
-    def chunks() -> Iterator[Chunk]:
-        read = pacsv.ReadOptions(encoding=arrow_encoding, block_size=1 << 23, column_names=header, skip_rows=skip)
-        convert = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False)
-        try:
-            reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
-            yield from _rechunk((pa.Table.from_batches([b]) for b in reader), chunk_size)
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise BatchInputError(path, f"cannot read the CSV ({exc}); check the encoding (--encoding) and that "
-                                        "every line has the header's columns") from exc
+    notes = [f"read as {encoding}", *_layout_notes(at, units, top)]
+    keep = [i for i, h in enumerate(header) if h in (columns.base.get("id"), columns.base.get("name"))]
 
-    notes = _layout_notes(at, units, top)
-    return Source(path, "csv", columns, chunks(), encoding=encoding,
-                  warnings=_ignored(columns), skip_rows=skip, notes=[f"read as {encoding}", *notes])
+    def tables() -> Iterator[pa.Table]:
+        """pyarrow's reader; at a line it cannot parse, the line-by-line reader from the row it had reached."""
+        read = pacsv.ReadOptions(encoding=arrow_encoding, block_size=_CSV_BLOCK, column_names=header, skip_rows=skip)
+        convert = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False)
+        done = 0
+        try:
+            for batch in pacsv.open_csv(path, read_options=read, convert_options=convert):
+                table = pa.Table.from_batches([batch])
+                done += table.num_rows
+                yield table.append_column(ROW_ERROR, pa.nulls(table.num_rows, pa.string()))
+            return
+        except UnicodeDecodeError as exc:
+            raise BatchInputError(path, f"cannot read the CSV ({exc}); check the encoding (--encoding)") from exc
+        except pa.ArrowInvalid:
+            pass  # a malformed line: each becomes an error row, the rest is read
+        yield from _csv_lines(path, encoding, header, skip, done, chunk_size, keep, notes)
+
+    return Source(path, "csv", columns, _rechunk(tables(), chunk_size), encoding=encoding,
+                  warnings=_ignored(columns), skip_rows=skip, notes=notes)
+
+
+_CSV_BLOCK = 1 << 23
+"""Bytes pyarrow parses at a time."""
+_MAX_LINES_IN_A_VALUE = 100
+"""A quoted value may run over this many lines; a quote left open longer is a malformed line."""
+
+
+class _Unterminated(Exception):
+    pass
+
+
+def _csv_lines(path: Path, encoding: str, header: list[str], skip: int, done: int, chunk_size: int,
+               keep: list[int], notes: list[str]) -> Iterator[pa.Table]:
+    """Data rows from the ``done``-th on, read record by record with the csv module: a line with the
+    wrong number of cells, or a quote left open, is a row holding only its id and name and saying why
+    (:data:`.schema.ROW_ERROR`); the next line is read as the next row."""
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in range(width + 1)]
+    bad = 0
+    python_encoding = "utf-8-sig" if encoding.replace("-", "").lower() in ("utf8", "utf8sig") else encoding
+    for number, cells, problem in _records(path, python_encoding):
+        if skip:
+            skip -= 1
+            continue
+        if not cells or (len(cells) == 1 and cells[0] == "" and problem is None):
+            continue  # a blank line, as pyarrow skips it
+        if done:
+            done -= 1
+            continue
+        if problem is None and len(cells) != width:
+            problem = (f"line {number}: {len(cells)} cells where the header has {width} (a value holding a comma "
+                       "must be in quotes); the row was not screened")
+            cells = [cells[i] if i in keep and i < len(cells) else None for i in range(width)]
+        elif problem is not None:  # a quote left open: only the cells before the quoted one are sure
+            cells = [cells[i] if i in keep and i < len(cells) - 1 else None for i in range(width)]
+        bad += problem is not None
+        for column, value in zip(columns, [*cells, problem]):
+            column.append(value)
+        if len(columns[0]) == chunk_size:
+            yield _string_table(header, columns)
+            columns = [[] for _ in range(width + 1)]
+    if columns[0]:
+        yield _string_table(header, columns)
+    if bad:
+        notes.append(f"{bad} malformed line(s) read as error rows; the other lines were read one by one")
+
+
+def _string_table(header: list[str], columns: list[list[str | None]]) -> pa.Table:
+    return pa.table({name: pa.array(values, type=pa.string()) for name, values in zip([*header, ROW_ERROR], columns)})
+
+
+def _records(path: Path, encoding: str) -> Iterator[tuple[int, list[str], str | None]]:
+    """(first line number, cells, why the line is malformed or None) for each CSV record of the file.
+
+    A quote left open (to the end of the file, or over more than :data:`_MAX_LINES_IN_A_VALUE` lines)
+    makes its first line malformed; reading goes on at the line after it.
+    """
+    from collections import deque
+
+    with path.open(encoding=encoding, newline="") as handle:
+        pushed: deque[tuple[int, str]] = deque()
+        taken: list[tuple[int, str]] = []
+        physical = iter(enumerate(handle, start=1))
+
+        def lines() -> Iterator[str]:
+            while True:
+                if pushed:
+                    item = pushed.popleft()
+                else:
+                    item = next(physical, None)
+                    if item is None:
+                        return
+                taken.append(item)
+                if len(taken) > _MAX_LINES_IN_A_VALUE:
+                    raise _Unterminated
+                yield item[1]
+
+        while True:
+            taken.clear()
+            reader = csv.reader(lines(), strict=True)
+            try:
+                while True:
+                    taken.clear()
+                    cells = next(reader)
+                    yield taken[0][0], cells, None
+            except StopIteration:
+                return
+            except (csv.Error, _Unterminated) as exc:
+                if not taken:
+                    return
+                first, text = taken[0]
+                pushed.extendleft(reversed(taken[1:]))
+                reason = "a quote (\") opens a value that is never closed" if isinstance(exc, _Unterminated) or \
+                    "end of data" in str(exc) else f"not CSV: {exc}"
+                cells = next(csv.reader([text.rstrip("\r\n")]), [])
+                yield first, cells, f"line {first}: {reason}; the row was not screened"
+
 
 
 _HEADER_SEARCH_ROWS = 10
