@@ -467,7 +467,7 @@ def _proposals(table) -> list[str]:
             if not isinstance(text, str):
                 continue
             for match in _PROHIBITION.finditer(text):
-                clause = match.group(0)
+                clause = " ".join(match.group(0).split())  # one line in the comment that quotes it
                 hits = [(codes, flags) for word, codes, flags in _PROHIBITION_WORDS if word in match.group(1)]
                 if not hits:
                     continue
@@ -749,18 +749,25 @@ def _render(spec: dict[str, Any]) -> str:
     lines.append(yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=110).rstrip())
     lines.append("zones:")
     for zone, origin in spec["zones"]:
-        lines.append(f"  # from {origin}")
+        lines.extend(_comment(f"from {origin}"))
         lines.append(_indent(yaml.safe_dump([zone], allow_unicode=True, sort_keys=False, width=110)))
     lines.append("layers:" if spec["layers"] else "layers: []")
     for layer, origin, proposals in spec["layers"]:
-        lines.append(f"  # from {origin}")
+        lines.extend(_comment(f"from {origin}"))
         lines.append(_indent(yaml.safe_dump([layer], allow_unicode=True, sort_keys=False, width=110)))
         if proposals:
             lines.append("  # PROPOSED rules read from the units' requirement texts: NOT applied. Each text reaches the")
             lines.append("  # screening as a UNIT_REQUIREMENT finding anyway; to screen a rule automatically, review it")
             lines.append("  # and write it as an access rule (control_unit_access: by class, or a unit zone's access:).")
-            lines.extend(f"  #   {line}" for line in proposals)
+            for line in proposals:
+                lines.extend(_comment(f"  {line}"))
     return "\n".join(lines) + "\n"
+
+
+def _comment(text: str) -> list[str]:
+    """``text`` as comment lines at the zones' indent: a line break in a name or a requirement text (any
+    that YAML or Python counts) starts another comment line, never a line of YAML."""
+    return [f"  # {part}".rstrip() for part in text.splitlines() or [""]]
 
 
 def _indent(text: str) -> str:
