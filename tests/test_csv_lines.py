@@ -81,3 +81,28 @@ def test_cli_exit_code_is_the_row_error_one(tmp_path, catalog):
                                       "--catalog", str(catalog.source).rsplit("/", 1)[0]])
     assert result.exit_code == 1, result.stderr
     assert "malformed line" in result.stderr
+
+
+# --- a GeoParquet's own metadata is a stranger's JSON too ------------------------------------------------
+
+@pytest.mark.parametrize("geo, message", [
+    (b"{not json", "line 1, column 2: not valid JSON"),
+    (b"[1, 2]", "is not a JSON object"),
+    (b'{"primary_column": "geometry", "primary_column": "id", "columns": {}}', "duplicate key 'primary_column'"),
+    (b'{"primary_column": "nope", "columns": {}}', "names no geometry column"),
+    (b'{"primary_column": "geometry", "columns": {"geometry": {"encoding": "WKB", "crs": 5}}}', "not one pyproj knows"),
+    (b'{"primary_column": "geometry", "columns": {"geometry": {"encoding": ["x"]}}}', "is not supported"),
+])
+def test_geoparquet_with_hostile_geo_metadata_is_one_error_naming_the_file(tmp_path, catalog, geo, message):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+
+    from regional_eia.batch import BatchInputError
+
+    table = pa.table({"id": ["A-1"], "industry": ["C3484"], "geometry": [shapely.to_wkb(shapely.Point(118.82, 30.985))]})
+    path = tmp_path / "in.parquet"
+    pq.write_table(table.replace_schema_metadata({b"geo": geo}), path)
+    with pytest.raises(BatchInputError, match=message) as err:
+        screen_batch(path, tmp_path / "out.csv", catalog=catalog, on=ON)
+    assert "in.parquet" in str(err.value)

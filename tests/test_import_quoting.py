@@ -62,3 +62,14 @@ def test_hostile_names_and_texts_round_trip_through_catalog_yaml(raw, tmp_path, 
         assert line.lstrip().startswith("#") or not any(w in line for w in ("injected", "[]", "two", "lines项目")), line
     (rule,) = [line for line in written.splitlines() if "ZH34010420001: prohibited" in line]
     assert rule.startswith("  #") and rule.endswith("}")  # one line: the text's line breaks are folded
+
+
+def test_an_unreadable_import_state_counts_as_a_hand_edit_not_a_traceback(raw, tmp_path):
+    from zones.importer import ImportRefused
+
+    out = tmp_path / "cat"
+    inputs = [str(raw["parks"]), str(raw["units"]), str(raw["caps"])]
+    import_catalog(inputs, out)
+    (out / ".import-state.json").write_text('{"sha256": "x", "sha256": ', encoding="utf-8")
+    with pytest.raises(ImportRefused):
+        import_catalog(inputs, out)

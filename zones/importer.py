@@ -774,6 +774,20 @@ def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.rstrip().splitlines())
 
 
+def _recorded_digest(state_path: Path) -> str | None:
+    """The fingerprint the last import recorded; None when there is none or it cannot be read (the
+    catalogue then counts as edited by hand: nothing is overwritten without --force)."""
+    from standards.safeload import DataFileError, read_data_file
+
+    if not state_path.exists():
+        return None
+    try:
+        state = read_data_file(state_path, max_bytes=1 << 16, kind="json")
+    except DataFileError:
+        return None
+    return state.get("sha256") if isinstance(state, dict) else None
+
+
 def _write(spec: dict[str, Any], out: Path, force: bool, report: ImportReport) -> None:
     text = _render(spec)
     target = out / "catalog.yaml"
@@ -781,7 +795,7 @@ def _write(spec: dict[str, Any], out: Path, force: bool, report: ImportReport) -
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if target.exists():
         current = hashlib.sha256(target.read_bytes()).hexdigest()
-        recorded = json.loads(state_path.read_text(encoding="utf-8")).get("sha256") if state_path.exists() else None
+        recorded = _recorded_digest(state_path)
         if current != recorded:
             if not force:
                 (out / "catalog.imported.yaml").write_text(text, encoding="utf-8")

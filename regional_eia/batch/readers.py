@@ -19,6 +19,7 @@ import pyarrow as pa
 import shapely
 from pyproj import CRS
 
+from standards.numbers import excerpt
 from zones.crs import parse_crs
 from zones.errors import CRSError
 
@@ -527,7 +528,13 @@ def _excel_sheet(book, path: Path, layer: str | None):
 
 def _layer_crs(declared, crs: str | None, path: Path) -> CRS:
     if declared:
-        return CRS.from_user_input(declared)
+        from pyproj.exceptions import CRSError as ProjCRSError
+
+        try:
+            return CRS.from_user_input(declared)
+        except (ProjCRSError, TypeError, ValueError) as exc:
+            raise BatchInputError(path, f"the layer's CRS {excerpt(str(declared))} is not one pyproj knows "
+                                        f"({' '.join(str(exc).split())[:120]})") from None
     if crs is None:
         raise BatchInputError(path, "the layer declares no CRS; give it with --crs")
     parsed = parse_crs(int(crs) if str(crs).isdigit() else crs)
@@ -568,6 +575,19 @@ def _ogr(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ig
 # --- Parquet and GeoParquet ------------------------------------------------------------------------
 
 
+def _geo_metadata(raw: bytes, path: Path) -> dict:
+    """The GeoParquet ``geo`` metadata, read by the strict JSON reader (it is the file's, so a stranger's)."""
+    from standards.safeload import DataFileError, parse_json
+
+    try:
+        geo = parse_json(raw.decode("utf-8", errors="replace"), "geo metadata")
+    except DataFileError as exc:
+        raise BatchInputError(path, f"the GeoParquet 'geo' metadata: {exc.detail}") from None
+    if not isinstance(geo, dict):
+        raise BatchInputError(path, "the GeoParquet 'geo' metadata is not a JSON object")
+    return geo
+
+
 def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
     import pyarrow.parquet as pq
 
@@ -576,14 +596,17 @@ def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchInputError(path, f"not a readable Parquet file: {exc}") from exc
     metadata = file.schema_arrow.metadata or {}
-    geo = json.loads(metadata[b"geo"]) if b"geo" in metadata else None
+    geo = _geo_metadata(metadata[b"geo"], path) if b"geo" in metadata else None
     header = list(file.schema_arrow.names)
     geometry_name = None
     geometry_crs = None
     if geo is not None:
         geometry_name = geo.get("primary_column", "geometry")
-        spec = geo.get("columns", {}).get(geometry_name, {})
-        if spec.get("encoding", "WKB").upper() != "WKB":
+        spec = (geo.get("columns") or {}).get(geometry_name) if isinstance(geo.get("columns"), dict) else None
+        if not isinstance(geometry_name, str) or not isinstance(spec, dict) or geometry_name not in header:
+            raise BatchInputError(path, f"the GeoParquet 'geo' metadata names no geometry column of the file "
+                                        f"(primary_column {excerpt(geometry_name)}); columns: {', '.join(header[:12])}")
+        if str(spec.get("encoding", "WKB")).upper() != "WKB":
             raise BatchInputError(path, f"geometry encoding {spec.get('encoding')} is not supported (use WKB)")
         declared = spec.get("crs", "OGC:CRS84")
         geometry_crs = _layer_crs(json.dumps(declared) if isinstance(declared, dict) else declared, crs, path) \
