@@ -323,7 +323,7 @@ class Project(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200, description="the project's id (at most 200 characters)")
     name: str
     industry: Annotated[str, BeforeValidator(_code), Field(pattern=r"^[A-T]\d{4}$")] = Field(
         description="GB/T 4754-2017 industry code (4 digits, e.g. C1713)"

@@ -376,7 +376,7 @@ def meaning_preserving(draw) -> tuple[str, str, str, str]:
     if kind == "hostile_name":
         data["name"] = payload
     elif kind == "hostile_id":
-        data["id"] = payload if payload.strip() else "x"
+        data["id"] = payload[:200] if payload.strip() else "x"  # an id has at most 200 characters
     elif kind == "description":
         data["description"] = payload
     elif kind == "reorder":

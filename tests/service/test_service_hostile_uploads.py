@@ -43,3 +43,27 @@ def test_duplicate_key_in_json_upload_is_refused(client):
 def test_error_page_has_no_javascript_link(client):
     page = client.get("/s/no-such-token")
     assert page.status_code == 404 and "javascript:" not in page.text
+
+
+@pytest.mark.parametrize("project_id", ["导入-1", "名称" * 100, "a" * 200])
+def test_downloads_of_a_chinese_or_long_project_id(client, project_id):
+    """Found by the service fuzz: a Chinese id made result.json and report.html a 500 (the header's
+    plain filename was not latin-1), a long one made the report fail on the file system's name limit (and
+    one over 200 characters did not fit the database: ids are now at most 200 characters)."""
+    text = EXAMPLE.replace("id: FY-2027-011", f"id: {project_id}")
+    response = _upload(client, "p.yaml", text.encode("utf-8"))
+    assert response.status_code == 303
+    link = response.headers["location"]
+    assert client.get(link).status_code == 200
+    for suffix in ("/result.json", "/report.html"):
+        download = client.get(link + suffix)
+        assert download.status_code == 200, download.text[:200]
+        disposition = download.headers["content-disposition"]
+        disposition.encode("latin-1")
+        assert "filename*=UTF-8''" in disposition
+    assert client.get(link + "/result.json").json()["project_id"] == project_id
+
+
+def test_an_id_over_200_characters_is_refused_naming_the_field(client):
+    response = _upload(client, "p.yaml", EXAMPLE.replace("id: FY-2027-011", "id: " + "a" * 201).encode("utf-8"))
+    assert response.status_code == 422 and "at most 200 characters" in html.unescape(response.text)
