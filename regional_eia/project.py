@@ -319,7 +319,7 @@ class Project(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200, description="the project's id (at most 200 characters)")
     name: str
     industry: Annotated[str, BeforeValidator(normalise_industry), Field(pattern=INDUSTRY_CODE.pattern)] = Field(
         description="GB/T 4754-2017 industry code (4 digits, e.g. C1713)"
@@ -395,7 +395,7 @@ def _problem(err: dict) -> tuple[str | None, str]:
 
 
 def load_project(path: str | Path) -> Project:
-    """Read a project file (YAML or JSON).
+    """Read a project file (YAML or JSON); its site is placed now, so that an error names the file.
 
     Examples
     --------
@@ -408,4 +408,8 @@ def load_project(path: str | Path) -> Project:
         data = read_data_file(path, max_bytes=PROJECT_MAX_BYTES)
     except DataFileError as exc:
         raise ProjectError(path, None, exc.detail) from exc
-    return project_from_data(data, str(path))
+    project = project_from_data(data, str(path))
+    from .locate import locate  # locate reads Location from this module
+
+    locate(project.location, str(path))  # swapped lon/lat, a point outside China: refused naming the file
+    return project
