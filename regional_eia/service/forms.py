@@ -7,14 +7,12 @@ as the same :class:`~regional_eia.errors.ProjectError` a project file gives, nam
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import ProjectError
