@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                      # everything (about 10 minutes on 2 cores)
     python benchmarks/run.py --n 100000 --stream 0   # a quick look
+    python benchmarks/run.py --cli-only [--vs OTHER/bin/regional-eia]   # the cold screen and --help alone
 
 Generates (once) the synthetic catalogue and projects of ``benchmarks/generate.py`` under
 ``benchmarks/out/``, then, with compiled catalogues kept in ``benchmarks/out/cache``:
@@ -40,7 +41,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
+OUT = Path(os.environ.get("REGIONAL_EIA_BENCH_OUT") or HERE / "out")  # inputs generated once, reused
 CATALOGUE = OUT / "national"
 CACHE = OUT / "cache"
 DEMO_PROJECT = HERE.parent / "examples" / "xuancheng-dyeing-phase2-3.yaml"
@@ -142,13 +143,22 @@ def open_in_child(compiled: bool) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def wall_of(command: list[str], runs: int = 5) -> dict:
+def user_env(cache: Path) -> dict[str, str]:
+    """The environment of a user's run: compiled catalogues in ``cache``, and Python's bytecode cached
+    as an installed package has it (under ``out/pycache``, never beside the sources), even where the
+    shell says PYTHONDONTWRITEBYTECODE, which would recompile the tool's modules in every run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(REGIONAL_EIA_CACHE_DIR=str(cache), PYTHONPYCACHEPREFIX=str(OUT / "pycache" / cache.name))
+    return env
+
+
+def wall_of(command: list[str], runs: int = 5, env: dict[str, str] | None = None) -> dict:
     """Wall seconds of a whole command, as a user waits for it: one warm-up, then ``runs`` runs."""
     times, cpu = [], []
     for i in range(runs + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
+        subprocess.run(command, capture_output=True, check=True, env=env)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if i:
             times.append(time.perf_counter() - began)
@@ -181,7 +191,15 @@ def main() -> None:
     parser.add_argument("--child-stream", help=argparse.SUPPRESS)
     parser.add_argument("--child-open", help=argparse.SUPPRESS)
     parser.add_argument("--opens", type=int, default=3, help="compiled opens to time")
+    parser.add_argument("--cli-only", action="store_true",
+                        help="only the cold screen and --help (seconds; no catalogue or batch)")
+    parser.add_argument("--vs", metavar="REGIONAL_EIA",
+                        help="with --cli-only: another installation's regional-eia executable, timed in turn "
+                             "with this one (its own cache folder) for a before/after under the same load")
     args = parser.parse_args()
+    if args.cli_only:
+        cli_only(args)
+        return
     if args.child_stream:
         child_stream(args.child_stream, args.chunk_size)
         return
@@ -214,11 +232,7 @@ def main() -> None:
           f"{c['cold_seconds']:.1f} s (RSS {c['cold_rss_mb']:,.0f} MB); compiled "
           f"{c['compiled_seconds']['median']:.2f} s median of {len(opens)} (RSS {c['compiled_rss_mb']:,.0f} MB)")
 
-    script = Path(sys.executable).parent / "regional-eia"
-    cli = [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
-    subprocess.run([*cli, "screen", str(DEMO_PROJECT)], capture_output=True, check=True)  # compiles the demo
-    figures["cold_screen"] = wall_of([*cli, "screen", str(DEMO_PROJECT)])
-    figures["help"] = wall_of([*cli, "--help"])
+    figures.update(cli_figures(_this_cli(), user_env(CACHE)))
     print(f"regional-eia screen (demo project): {figures['cold_screen']['median']:.2f} s wall median; "
           f"--help {figures['help']['median']:.2f} s")
 
@@ -266,6 +280,49 @@ def main() -> None:
     print_goals(figures, args)
     (OUT / "figures.json").write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
     print(f"\nfigures in {OUT / 'figures.json'}")
+
+
+def _this_cli() -> list[str]:
+    script = Path(sys.executable).parent / "regional-eia"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+
+
+def cli_figures(cli: list[str], env: dict[str, str], runs: int = 5) -> dict:
+    """``regional-eia screen`` of the demo project and ``regional-eia --help``, as a user runs them (the
+    demo catalogue compiled and the bytecode cached by a first run)."""
+    subprocess.run([*cli, "screen", str(DEMO_PROJECT)], capture_output=True, check=True, env=env)
+    return {"cold_screen": wall_of([*cli, "screen", str(DEMO_PROJECT)], runs, env),
+            "help": wall_of([*cli, "--help"], runs, env)}
+
+
+def cli_only(args) -> None:
+    """The cold screen and --help, this installation's and (``--vs``) another's, in turn: A B A B ..."""
+    load = os.getloadavg()
+    sides = {"this": _this_cli()} | ({"vs": [args.vs]} if args.vs else {})
+    figures: dict = {side: {"cold_screen": {"runs": [], "cpu": []}, "help": {"runs": [], "cpu": []}}
+                     for side in sides}
+    for round_ in range(3):  # interleaved, so that both see the same load
+        for side, cli in sides.items():
+            got = cli_figures(cli, user_env(OUT / f"cache-cli-{side}"), runs=3)
+            for what in ("cold_screen", "help"):
+                figures[side][what]["runs"] += got[what]["runs"]
+                figures[side][what]["cpu"].append(got[what]["cpu_median"])
+    print(f"2 commands, 9 runs each after warm-ups; load average {load[0]:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end")
+    print(f"{'figure':<38} {'this':>22} {'--vs':>22}   goal")
+    for what, label, goal in (("cold_screen", "cold `regional-eia screen` (demo)", 1.0),
+                              ("help", "`regional-eia --help`", 0.3)):
+        cells = []
+        for side in ("this", "vs"):
+            if side not in figures:
+                cells.append("")
+                continue
+            runs = figures[side][what]["runs"]
+            cells.append(f"{statistics.median(runs):.2f} s (cpu {statistics.median(figures[side][what]['cpu']):.2f})")
+        met = statistics.median(figures["this"][what]["runs"]) < goal
+        print(f"{label:<38} {cells[0]:>22} {cells[1]:>22}   < {goal} s wall: {'met' if met else 'NOT met'}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "figures-cli.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 def print_goals(figures: dict, args) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from enum import Enum
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ._app import EXIT_FAIL_VERDICT, app, err
-from .options import CatalogOpt, OnOpt, ReadLedgerOpt, day
+from .options import CatalogOpt, LangOpt, OnOpt, ReadLedgerOpt, day, lang
 
 
 class BatchMode(str, Enum):
@@ -59,6 +58,7 @@ def batch_command(
                                  "(otherwise such a column stops the batch, so no row is screened without it).")]
     = None,
     on: OnOpt = None,
+    language: LangOpt = None,
 ) -> None:
     """Screen every project of a file; exit 1 when any row erred (its reason is in its row)."""
     from regional_eia.batch import screen_batch
@@ -71,27 +71,23 @@ def batch_command(
     book = open_book(ledger, catalog, loaded, readonly=True) if ledger is not None else None
     options = dict(catalog=loaded, on=day(on), book=book, mode=mode.value, chunk_size=chunk_size,
                    encoding=encoding, mapping=mapping, crs=crs, layer=layer, nearest_park=nearest_park,
-                   ignore_columns=tuple(c.strip() for c in (ignore_columns or "").split(",") if c.strip()))
+                   ignore_columns=tuple(c.strip() for c in (ignore_columns or "").split(",") if c.strip()),
+                   lang=lang(language), engine=engine.value, scheduler=scheduler)
     try:
         if engine is BatchEngineKind.dask:
             from regional_eia.report.extras import require
 
             require("dask.distributed", "dask_geopandas", extra="dask", why="--engine dask")
-            from regional_eia.batch.dask_engine import screen_batch_dask
-
-            run = functools.partial(screen_batch_dask, scheduler=scheduler)
-        else:
-            run = screen_batch
         if err.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             with Progress(TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as bar:
                 task = bar.add_task("rows", total=None)
-                result = run(input, out, **options,
-                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+                result = screen_batch(input, out, **options,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
-            result = run(input, out, **options)
+            result = screen_batch(input, out, **options)
     finally:
         if book is not None:
             book.close()

@@ -37,6 +37,25 @@ ReadLedgerOpt = Annotated[
 ProjectArg = Annotated[Path, typer.Argument(help="Project file (YAML or JSON).", show_default=False)]
 
 
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+LangOpt = Annotated[
+    Optional[Lang],
+    typer.Option("--lang", help="Language of messages: zh or en; default zh under a Chinese locale, else en "
+                                "(or REGIONAL_EIA_LANG).", show_default=False),
+]
+
+
+def lang(value: Optional[Lang]) -> str:
+    """The language asked for, else the one of the user's locale."""
+    from regional_eia.report.messages import default_lang
+
+    return value.value if value is not None else default_lang()
+
+
 def day(value: Optional[dt.datetime]) -> Optional[dt.date]:
     """The date of a ``--on``-style option (typer parses dates as datetimes)."""
     return value.date() if value else None

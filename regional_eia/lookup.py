@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from standards.industry import normalise_industry
 from standards.reasons import reason_json
 from standards.select import StandardsPolicy, select_water
 from zones.catalog import Catalog
@@ -61,9 +62,7 @@ def lookup_limits(
     >>> next(r for r in rows if r["pollutant"] == "COD")["value"]
     200.0
     """
-    industry = industry.strip().upper()
-    if industry[:1].isdigit():
-        industry = "C" + industry
+    industry = normalise_industry(industry)
     on = on or dt.date.today()
     park = None
     if zone_id is not None:

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from standards.industry import INDUSTRY_CODE, normalise_industry
 from standards.numbers import FiniteFloat, excerpt, finite_number
 from standards.safeload import PROJECT_MAX_BYTES, DataFileError, read_data_file
+from standards.suggest import did_you_mean
 from standards.units import parse_quantity, parse_unit
 
 from .errors import ProjectError
@@ -310,12 +312,6 @@ class Air(BaseModel):
         return values
 
 
-def _code(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip().upper()
-        if value[:1].isdigit():  # '1713' is taken as manufacturing's C1713
-            value = "C" + value
-    return value
 
 
 class Project(BaseModel):
@@ -323,9 +319,9 @@ class Project(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=200, description="the project's id (at most 200 characters)")
     name: str
-    industry: Annotated[str, BeforeValidator(_code), Field(pattern=r"^[A-T]\d{4}$")] = Field(
+    industry: Annotated[str, BeforeValidator(normalise_industry), Field(pattern=INDUSTRY_CODE.pattern)] = Field(
         description="GB/T 4754-2017 industry code (4 digits, e.g. C1713)"
     )
     processes: tuple[str, ...] = Field((), description="process flags (e.g. dyeing, electroplating)")
@@ -361,15 +357,12 @@ def check_processes(processes: Sequence[str]) -> None:
 
     Access lists and the EIA category both read these flags, so a typo would silently match nothing.
     """
-    import difflib
-
     from standards.eia_category import load_classification
 
     flags = load_classification().flags
     for flag in processes:
         if flag not in flags:
-            close = difflib.get_close_matches(flag, list(flags), n=3, cutoff=0.5)
-            close += [f for f in flags if f.startswith(flag) and f not in close][:3]
+            close = did_you_mean(flag, flags)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"unknown process flag {flag!r}{hint} (the flags of the EIA list: "
                              "standards/data/eia_category/classification-2021.yaml, 'flags:')")
@@ -402,7 +395,7 @@ def _problem(err: dict) -> tuple[str | None, str]:
 
 
 def load_project(path: str | Path) -> Project:
-    """Read a project file (YAML or JSON).
+    """Read a project file (YAML or JSON); its site is placed now, so that an error names the file.
 
     Examples
     --------
@@ -415,4 +408,8 @@ def load_project(path: str | Path) -> Project:
         data = read_data_file(path, max_bytes=PROJECT_MAX_BYTES)
     except DataFileError as exc:
         raise ProjectError(path, None, exc.detail) from exc
-    return project_from_data(data, str(path))
+    project = project_from_data(data, str(path))
+    from .locate import locate  # locate reads Location from this module
+
+    locate(project.location, str(path))  # swapped lon/lat, a point outside China: refused naming the file
+    return project

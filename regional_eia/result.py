@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .findings import REGISTRY, SEVERITY_ORDER, Severity
+
 __all__ = [
     "Severity",
     "Verdict",
@@ -15,45 +17,17 @@ __all__ = [
     "OffsetRequirement",
     "StandardCheck",
     "CategoryResult",
+    "IntakeLoad",
     "ScreeningResult",
     "verdict_of",
     "FINDING_CODES",
 ]
 
-Severity = Literal["fail", "incomplete", "conditional", "warning", "info"]
 Verdict = Literal["pass", "conditional", "fail", "incomplete"]
 
-FINDING_CODES: dict[str, str] = {
-    "OUTSIDE_PARK": "the site is in no park of the catalogue",
-    "PARTLY_OUTSIDE_PARK": "the site polygon crosses a park boundary",
-    "RED_LINE_OVERLAP": "the site overlaps an ecological red line",
-    "RED_LINE_PROXIMITY": "the site is within the red line's buffer distance",
-    "WATER_SOURCE_OVERLAP": "the site overlaps a drinking-water source protection zone",
-    "WATER_SOURCE_PROXIMITY": "the site is within the protection zone's buffer distance",
-    "RECEPTOR_SETBACK": "a sensitive receptor is inside the industry's setback distance",
-    "ACCESS_PROHIBITED": "the industry or process is prohibited by an access list",
-    "ACCESS_RESTRICTED": "the industry or process is restricted by an access list",
-    "ACCESS_ENCOURAGED": "the industry is encouraged by an access list",
-    "CAPACITY_EXCEEDED": "the project's demand exceeds what is left of a park cap",
-    "CAPACITY_HIGH_UTILISATION": "the cap's utilisation after the project passes the warning threshold",
-    "OFFSET_REQUIRED": "an increment must be offset at the zone's ratio (倍量削减替代)",
-    "STANDARD_EXCEEDED": "a proposed figure exceeds its binding limit",
-    "STANDARD_NOT_COVERED": "no applicable standard gives a figure for a proposed pollutant",
-    "POLLUTANT_NOT_DECLARED": "the industry standard limits pollutants the project gives no figure for",
-    "WORKSHOP_OUTLET_REQUIRED": "a first-class pollutant must be given at the workshop outlet",
-    "OUTFALL_FORBIDDEN": "a new outfall into class I/II water or a class III protection zone",
-    "DATA_MISSING": "information needed to decide is missing",
-    "INDUSTRY_PROCESS_MISMATCH": "the industry code and the process flags point to different standards",
-    "WWTP_CLASS_BELOW_REQUIRED": "the park WWTP's GB 18918 class is laxer than its receiving water requires",
-    "STACK_BELOW_MINIMUM_HEIGHT": "a new source's stack is lower than 15 m (GB 16297-1996 7.4)",
-    "NEW_SOURCE_FORBIDDEN": "no new air pollution source may be built in an ambient-air class-1 area (GB 16297-1996 5)",
-    "EIA_CATEGORY": "the EIA category and whether the regional simplification applies",
-    "UNIT_REQUIREMENT": "a control unit's requirement text applies: a reviewer must confirm the project meets it",
-    "NO_CONTROL_UNIT": "the site lies in no control unit of the catalogue (a data gap: 三线一单 covers all land)",
-    "DISCHARGE_NOT_GIVEN": "the industry discharges, but the project gives neither wastewater nor air emissions",
-}
+# every finding code and what it means (the registry, regional_eia.findings, holds the rest)
+FINDING_CODES: dict[str, str] = {code: spec.title for code, spec in REGISTRY.items()}
 
-_ORDER = {"fail": 0, "incomplete": 1, "conditional": 2, "warning": 3, "info": 4}
 
 
 class _Out(BaseModel):
@@ -61,11 +35,12 @@ class _Out(BaseModel):
 
 
 class Finding(_Out):
-    """One reason behind a verdict, with every value that produced it."""
+    """One reason behind a verdict: its code (:data:`regional_eia.findings.REGISTRY`), the values that
+    produced it (the code's typed values, language-free) and the sentence they make in ``lang``."""
 
     code: str
     severity: Severity
-    message: str
+    message: str = Field(description="the finding in words, in the result's language")
     zone_id: str | None = None
     values: dict[str, Any] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
@@ -74,6 +49,7 @@ class Finding(_Out):
 class LocationResult(_Out):
     park: str | None
     park_name: str | None = None
+    park_name_en: str | None = None
     control_units: list[str] = Field(default_factory=list)
     point_wgs84: list[float]
     input_crs: str
@@ -130,6 +106,17 @@ class StandardCheck(_Out):
         "not list (not the text's rule: GB 8978-1996 1.2-1.3)")
 
 
+class IntakeLoad(_Out):
+    """An indirect discharger's load at the sewer intake (flow x own concentration x days), reported
+    whether or not the park caps it on that basis: a committee reads it against the WWTP's design load."""
+
+    pollutant: str
+    concentration_mg_l: float
+    flow_m3d: float
+    operating_days: float | None
+    load_t_a: float | None = Field(description="None when the operating days are not given")
+
+
 class CategoryResult(_Out):
     category: str
     category_zh: str
@@ -156,6 +143,8 @@ class ScreeningResult(_Out):
     catalog: str
     screened_on: str
     to_change: list[str] = Field(default_factory=list, description="what would have to change, in words")
+    intake_loads: list[IntakeLoad] = Field(default_factory=list)
+    lang: Literal["zh", "en"] = Field("en", description="the language of the messages")
 
     def codes(self) -> list[str]:
         return [f.code for f in self.findings]
@@ -169,5 +158,5 @@ def verdict_of(findings: list[Finding]) -> Verdict:
     >>> verdict_of([Finding(code="OFFSET_REQUIRED", severity="conditional", message="")])
     'conditional'
     """
-    worst = min((_ORDER[f.severity] for f in findings), default=4)
+    worst = min((SEVERITY_ORDER[f.severity] for f in findings), default=4)
     return {0: "fail", 1: "incomplete", 2: "conditional"}.get(worst, "pass")

@@ -1,9 +1,10 @@
 """Every site against every zone in one pass: STRtree queries per metric CRS, distances in metres.
 
 The same functions serve one project (:func:`regional_eia.screen`) and a million
-(:mod:`regional_eia.batch`): :func:`join_pairs` gives the raw (site, zone) pairs as arrays,
-:func:`spatial_join` the frame a single screening reads, :func:`nearest_parks` the park nearest to
-each site outside every park.
+(:mod:`regional_eia.batch`): :func:`join_pairs` gives the (site, zone) pairs within reach as arrays,
+:func:`nearest_parks` the park nearest to each site outside every park. The trees each metric-CRS
+group needs are built once per catalogue and kept with its :class:`~regional_eia.arrays.CatalogueArrays`
+(the catalogue's own frozen types are never written to).
 """
 
 from __future__ import annotations
@@ -11,41 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from zones.catalog import Catalog, SpatialGroup
 from zones.crs import WGS84, transformer
 
-__all__ = ["SpatialHits", "Pairs", "spatial_join", "join_pairs", "nearest_parks"]
+__all__ = ["Pairs", "join_pairs", "nearest_parks"]
 
 _POINT_TYPES = (0, 4)
 
 
 @dataclass(frozen=True)
-class SpatialHits:
-    """Pairs (site, zone) within reach, as a frame with columns
-    ``site, zone_id, kind, distance_m, covered, overlap_m2``, sorted by site then distance."""
-
-    frame: pd.DataFrame
-
-    def for_site(self, index: int) -> pd.DataFrame:
-        return self.frame.iloc[self._starts[index] : self._starts[index + 1]] if len(self.frame) else self.frame
-
-    def __post_init__(self) -> None:
-        sites = self.frame["site"].to_numpy() if len(self.frame) else np.array([], dtype=int)
-        object.__setattr__(self, "_sites", sites)
-
-    def with_count(self, n_sites: int) -> SpatialHits:
-        starts = np.searchsorted(self._sites, np.arange(n_sites + 1))
-        object.__setattr__(self, "_starts", starts)
-        return self
-
-
-@dataclass(frozen=True)
 class Pairs:
     """(site, zone) pairs within reach as parallel arrays; ``zone`` is the row position in
-    ``catalog.zones``. In query order (group, then zones of reach 0, then the others)."""
+    ``catalog.table``. In query order (group, then zones of reach 0, then the others)."""
 
     site: np.ndarray
     zone: np.ndarray
@@ -60,52 +40,6 @@ class Pairs:
 def _degrees(reach_m: float) -> float:
     # a safe over-estimate of reach in degrees up to 60N (1 degree of lon >= 55 km there)
     return reach_m / 55_000.0 + 1e-6
-
-
-def spatial_join(sites_wgs84: np.ndarray, catalog: Catalog) -> SpatialHits:
-    """Find, for each site, the zones it touches or is near enough to matter.
-
-    Parameters
-    ----------
-    sites_wgs84
-        Array of shapely geometries (points or polygons) in WGS84; ``None`` entries are skipped.
-    catalog
-        A loaded catalogue. Each group of zones sharing a metric CRS is queried once, with every
-        candidate site reprojected into that CRS: distances and overlaps are in metres.
-
-    Returns
-    -------
-    SpatialHits
-        One row per (site, zone) pair within the zone's reach (0 for parks and control units).
-    """
-    sites_wgs84 = np.asarray(sites_wgs84, dtype=object)
-    pairs = join_pairs(sites_wgs84, catalog)
-    if len(pairs):
-        frame = pd.DataFrame({
-            "site": pairs.site,
-            "zone_id": catalog.table.zone_id[pairs.zone],
-            "kind": catalog.table.kind[pairs.zone],
-            "distance_m": pairs.distance,
-            "covered": pairs.covered,
-            "overlap_m2": pairs.overlap,
-        })
-    else:
-        frame = _empty()
-    frame = frame.sort_values(["site", "distance_m"], kind="stable").reset_index(drop=True)
-    return SpatialHits(frame).with_count(len(sites_wgs84))
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "site": pd.Series(dtype=int),
-            "zone_id": pd.Series(dtype=object),
-            "kind": pd.Series(dtype=object),
-            "distance_m": pd.Series(dtype=float),
-            "covered": pd.Series(dtype=bool),
-            "overlap_m2": pd.Series(dtype=float),
-        }
-    )
 
 
 def _no_pairs() -> Pairs:
@@ -124,14 +58,17 @@ class _GroupIndex:
 
 
 def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
-    cached = group.__dict__.get("_fast_index")
-    if cached is not None:
-        return cached
+    from .arrays import arrays_for
+
+    return arrays_for(catalog).memo("group_index", id(group), lambda: _build_index(group, catalog))
+
+
+def _build_index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
     positions = group.positions
     zero = np.flatnonzero(group.reach_m == 0)
     rest = np.flatnonzero(group.reach_m > 0)
     parks = np.flatnonzero(group.kinds == "park")
-    index = _GroupIndex(
+    return _GroupIndex(
         positions=positions,
         touching=(zero, shapely.STRtree(group.geometries[zero])) if zero.size else None,
         reaching=(rest, shapely.STRtree(group.geometries[rest]), float(group.reach_m[rest].max()))
@@ -141,8 +78,6 @@ def _index(group: SpatialGroup, catalog: Catalog) -> _GroupIndex:
                shapely.STRtree(shapely.centroid(group.geometries[parks])))
         if parks.size else None,
     )
-    object.__setattr__(group, "_fast_index", index)
-    return index
 
 
 def _total_bounds(bounds: np.ndarray) -> tuple[float, float, float, float]:
@@ -268,7 +203,7 @@ def nearest_parks(points_wgs84: np.ndarray | None, catalog: Catalog, local_cache
                   sites: np.ndarray | None = None, xy: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The nearest park to each WGS84 point, and its distance in metres in the park's metric CRS.
 
-    Returns ``(zone, distance)``: ``zone`` the row position in ``catalog.zones`` (-1 when the
+    Returns ``(zone, distance)``: ``zone`` the row position in ``catalog.table`` (-1 when the
     catalogue has no park, or for a missing point), ``distance`` in metres (inf then). Of two parks
     at the same distance the one listed first in the catalogue is taken. Each metric-CRS group is
     queried only for the points it could hold a nearer park for. With ``local_cache`` from

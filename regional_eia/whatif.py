@@ -18,16 +18,17 @@ from pyproj import CRS
 from zones.catalog import Catalog, load_catalog
 from zones.crs import CGCS2000, transformer
 
-from .capacity import CapacityBook
+from .capacity import CapacityBook, flow_to_fit
 from .errors import RegionalEIAError
+from .findings import REGISTRY, tidy
 from .project import Location, Project
+from .report.messages import MESSAGES, Lang, num
 from .result import CapacityCheck, Finding, ScreeningResult, Verdict, verdict_of
 
 __all__ = ["CapChange", "ParkOption", "WhatIf", "what_if", "SITE_FINDINGS"]
 
 # Findings that depend on where in a park the site is, which is unknown when the project moves park.
-SITE_FINDINGS = frozenset({"OUTSIDE_PARK", "PARTLY_OUTSIDE_PARK", "RED_LINE_OVERLAP", "RED_LINE_PROXIMITY",
-                           "WATER_SOURCE_OVERLAP", "WATER_SOURCE_PROXIMITY", "RECEPTOR_SETBACK"})
+SITE_FINDINGS = frozenset(code for code, spec in REGISTRY.items() if spec.site)
 _RANK = {"pass": 0, "conditional": 1, "incomplete": 2, "fail": 3}
 
 
@@ -77,7 +78,7 @@ class WhatIf(_Out):
 
 
 def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityBook | None = None,
-            on: dt.date | None = None) -> WhatIf:
+            on: dt.date | None = None, lang: Lang = "en", policy=None) -> WhatIf:
     """Screen a project, say the smallest change that would make it fit, and rank the parks that could take it.
 
     Parameters
@@ -91,6 +92,8 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
         default: the catalogue's figures.
     on
         The screening date; default: today.
+    lang
+        The language of the messages (``en`` or ``zh``).
 
     Returns
     -------
@@ -113,7 +116,7 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
     catalog = catalog or load_catalog()
     elsewhere = [park for park in catalog.parks]
     candidates = [_moved_to(project, park, catalog) for park in elsewhere]
-    outcomes = _screen_all([project, *candidates], catalog, book, on)
+    outcomes = _screen_all([project, *candidates], catalog, book, on, lang, policy)
     result = outcomes[0]
     if isinstance(result, RegionalEIAError):
         raise result
@@ -128,24 +131,24 @@ def what_if(project: Project, catalog: Catalog | None = None, *, book: CapacityB
             continue
         options.append(_option(park, outcome, catalog, here=park == home))
     options.sort(key=lambda o: (_RANK[o.verdict], o.utilisation_after or 0.0, o.park))
-    notes = ["parks are judged on park-level findings (access lists, capacity, offsets, standards); findings "
-             "that depend on the exact site (setbacks, buffers, boundaries) are set aside"]
+    notes = [MESSAGES[lang]["whatif.note"]]
     if any(c.fits is None for c in result.capacity):
-        notes.append("some demands could not be computed (see the screening's DATA_MISSING findings)")
+        notes.append(MESSAGES[lang]["whatif.note_missing"])
     return WhatIf(screening=result, changes=changes, flow_to_fit_m3d=flow_to_fit, reuse_rate_to_fit=reuse,
                   parks=options, notes=notes)
 
 
-def _screen_all(projects, catalog, book, on):
+def _screen_all(projects, catalog, book, on, lang, policy):
     from .screening import screen_many
 
-    return screen_many(projects, catalog, book=book, on=on)
+    return screen_many(projects, catalog, book=book, on=on, lang=lang, policy=policy)
 
 
 def _moved_to(project: Project, park: str, catalog: Catalog) -> Project:
     """The project at a point inside ``park`` (CGCS2000 lon/lat of the park's representative point)."""
-    geometry = catalog.zones.at[park, "metric_geometry"]
-    epsg = int(catalog.zones.at[park, "metric_epsg"])
+    row = catalog.table.positions[park]
+    geometry = catalog.table.metric_geometry[row]
+    epsg = int(catalog.table.metric_epsg[row])
     inside = shapely.point_on_surface(geometry)
     lon, lat = transformer(CRS.from_epsg(epsg), CGCS2000).transform(inside.x, inside.y)
     return project.model_copy(update={"location": Location(crs="EPSG:4490", lon=float(lon), lat=float(lat))})
@@ -156,17 +159,14 @@ def _change(check: CapacityCheck, project: Project) -> CapChange:
     cut = None if check.max_flow_m3d is None or flow is None else flow - check.max_flow_m3d
     return CapChange(park=check.park, metric=check.metric, basis=check.basis, unit=check.unit, demand=check.demand,
                      remaining=check.remaining, reduce_by=check.reduce_by, max_flow_m3d=check.max_flow_m3d,
-                     flow_reduction_m3d=cut, reuse_rate=check.reuse_rate_to_fit)
+                     flow_reduction_m3d=tidy(cut), reuse_rate=check.reuse_rate_to_fit)
 
 
 def _flow_to_fit(checks: list[CapacityCheck], project: Project) -> tuple[float | None, float | None]:
     """The flow that fits every cap that does not fit now, when all of them are driven by the flow."""
     misfits = [c for c in checks if c.fits is False]
-    if not misfits or project.wastewater is None or any(c.max_flow_m3d is None for c in misfits):
-        return None, None
-    flow = project.wastewater.flow.to("m3/d")
-    fits = min(c.max_flow_m3d for c in misfits)
-    return fits, (min(1.0, max(0.0, 1 - fits / flow)) if flow else None)
+    flow = project.wastewater.flow.to("m3/d") if project.wastewater is not None else None
+    return flow_to_fit([c.max_flow_m3d for c in misfits], flow)
 
 
 def _option(park: str, result: ScreeningResult, catalog: Catalog, *, here: bool) -> ParkOption:
@@ -182,6 +182,6 @@ def _option(park: str, result: ScreeningResult, catalog: Catalog, *, here: bool)
         verdict=verdict,
         tightest=f"{tightest.metric} ({tightest.basis})" if tightest else None,
         utilisation_after=tightest.utilisation_after if tightest else None,
-        offsets=[f"{o.pollutant} {o.required:,.4g} {o.unit}" for o in result.offsets],
+        offsets=[f"{o.pollutant} {num(o.required)} {o.unit}" for o in result.offsets],
         why_not=[f"{f.code}: {f.message}" for f in findings if f.severity in ("fail", "incomplete")],
     )

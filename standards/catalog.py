@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -135,15 +135,23 @@ class StandardsCatalog:
         standards: dict[str, StandardFile],
         amendments: list[Amendment],
         pollutants: dict[str, Pollutant],
+        _flat: dict[str, tuple[StandardFile, list[Limit]]] | None = None,
     ):
         self.standards = standards
         self.amendments = amendments
         self.pollutants = pollutants
-        self.limits: tuple[Limit, ...] = tuple(_flatten(standards, amendments))
-        self._index: dict[tuple[str, str | None], tuple[Limit, ...]] = {}
+        # each standard's own figures, kept so that merged() flattens only what it adds
+        self._flat: dict[str, tuple[StandardFile, list[Limit]]] = {}
+        for sid, std in standards.items():
+            known = (_flat or {}).get(sid)
+            self._flat[sid] = known if known is not None and known[0] is std else (std, list(_flatten_one(std)))
+        self.limits: tuple[Limit, ...] = (tuple(limit for _, flat in self._flat.values() for limit in flat)
+                                          + tuple(_flatten(standards, amendments, own_tables=False)))
+        index: dict[tuple[str, str | None], list[Limit]] = {}
         for limit in self.limits:
             for key in ((limit.standard, limit.pollutant), (limit.standard, None)):
-                self._index[key] = self._index.get(key, ()) + (limit,)
+                index.setdefault(key, []).append(limit)
+        self._index: dict[tuple[str, str | None], tuple[Limit, ...]] = {k: tuple(v) for k, v in index.items()}
 
     def rows(self, standard_id: str, pollutant: str | None = None) -> tuple[Limit, ...]:
         """Every figure of a standard (amendments included), optionally for one pollutant."""
@@ -186,6 +194,7 @@ class StandardsCatalog:
             {**self.standards, **other.standards},
             [*self.amendments, *other.amendments],
             {**self.pollutants, **other.pollutants},
+            _flat={**self._flat, **other._flat},
         )
 
 
@@ -193,13 +202,21 @@ def _normalise_id(text: str) -> str:
     return text.replace(" ", "").replace("/", "").upper()
 
 
-def _flatten(standards: dict[str, StandardFile], amendments: list[Amendment]) -> Iterable[Limit]:
-    for std in standards.values():
-        for table in std.tables:
-            columns = {c.id: c for c in table.columns}
-            for row in table.limits:
-                for column_id, value in row.values.items():
-                    yield _limit(std, table, columns[column_id], row, value)
+def _flatten_one(std: StandardFile) -> Iterable[Limit]:
+    """The figures of one standard's own tables."""
+    for table in std.tables:
+        columns = {c.id: c for c in table.columns}
+        for row in table.limits:
+            for column_id, value in row.values.items():
+                yield _limit(std, table, columns[column_id], row, value)
+
+
+def _flatten(standards: dict[str, StandardFile], amendments: list[Amendment], own_tables: bool = True) \
+        -> Iterable[Limit]:
+    """Every figure: the standards' own tables (unless ``own_tables`` is false), then the amendments'."""
+    if own_tables:
+        for std in standards.values():
+            yield from _flatten_one(std)
     for amendment in amendments:
         base = standards.get(amendment.amends)
         if base is None:
@@ -227,7 +244,9 @@ def _limit(
     amendment: Amendment | None = None,
     replaces_original: bool = False,
 ) -> Limit:
-    return Limit(
+    # every field comes from a validated model, with the type it has here: built without validating it
+    # again (3,300 figures, in every process that screens)
+    return Limit.model_construct(
         standard=std.id,
         standard_number=std.number,
         standard_kind=std.kind,
@@ -285,6 +304,11 @@ def load_standards(*folders: Path | Traversable) -> StandardsCatalog:
     >>> "GB8978-1996" in cat.standards
     True
     """
+    return _load(folders, _read_yaml)
+
+
+def _load(folders: Iterable[Path | Traversable], read: Callable[[Path | Traversable], Any]) -> StandardsCatalog:
+    """:func:`load_standards`, each file's data given by ``read``."""
     standards: dict[str, StandardFile] = {}
     amendments: list[Amendment] = []
     pollutants: dict[str, Pollutant] = {}
@@ -296,7 +320,7 @@ def load_standards(*folders: Path | Traversable) -> StandardsCatalog:
                 if not path.name.endswith(".yaml"):
                     continue
                 try:
-                    pfile = PollutantFile.model_validate(_read_yaml(path))
+                    pfile = PollutantFile.model_validate(read(path))
                 except ValidationError as exc:
                     raise StandardsDataError(path, "pollutants", _validation_message(exc)) from exc
                 for pol in pfile.pollutants:
@@ -310,7 +334,7 @@ def load_standards(*folders: Path | Traversable) -> StandardsCatalog:
         for path in sorted(folder.iterdir(), key=lambda p: p.name):
             if not path.name.endswith(".yaml"):
                 continue
-            data = _read_yaml(path)
+            data = read(path)
             if not isinstance(data, dict):
                 raise StandardsDataError(path, "top level", "expected a mapping")
             model = Amendment if "amends" in data else StandardFile
@@ -380,5 +404,14 @@ _DATA: Traversable = files("standards") / "data"
 
 @functools.lru_cache(maxsize=1)
 def builtin_standards() -> StandardsCatalog:
-    """The standards shipped with the package (cached)."""
-    return load_standards(_DATA)
+    """The standards shipped with the package (cached; their parse is kept in the user's cache folder,
+    see :mod:`standards.cache`)."""
+    from .cache import parsed_files
+
+    files = [(path.name, path) for path in _DATA.iterdir() if path.name.endswith(".yaml")]
+    files += [(f"pollutants/{path.name}", path) for path in (_DATA / "pollutants").iterdir()
+              if path.name.endswith(".yaml")]
+    read = parsed_files("standards", files, _read_yaml)
+    catalog = _load([_DATA], read)
+    read.save()
+    return catalog

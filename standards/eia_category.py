@@ -438,7 +438,10 @@ def load_classification() -> ClassificationList:
     '印花（喷墨印花和数码印花的除外）'
     """
     resource = files("standards") / "data" / "eia_category" / "classification-2021.yaml"
-    data = read_data_file(resource, max_bytes=CATALOG_MAX_BYTES, kind="yaml")
+    from .cache import parsed_file
+
+    data = parsed_file("eia-list", resource, lambda path: read_data_file(path, max_bytes=CATALOG_MAX_BYTES,
+                                                                          kind="yaml"))
     return ClassificationList.model_validate(data)
 
 

@@ -27,7 +27,9 @@ SOURCE = "GB/T 4754-2017 国民经济行业分类, clause 5 table (standards/dat
 @functools.lru_cache(maxsize=1)
 def codes() -> dict[str, str]:
     """Every code of the standard (all four levels) with its Chinese name, in the standard's order."""
-    data = read_data_file(_PATH, kind="yaml")
+    from .cache import parsed_file
+
+    data = parsed_file("gbt4754", _PATH, lambda path: read_data_file(path, kind="yaml"))
     return {str(code): str(name) for code, name in data["codes"].items()}
 
 
@@ -92,6 +94,12 @@ def nearest(code: str, n: int = 3, classes_only: bool = True) -> list[str]:
     >>> nearest("C2618")[0]
     'C2619 其他基础化学原料制造'
     """
+    return list(_nearest(code, n, classes_only)) if isinstance(code, str) else list(_nearest("", n, classes_only))
+
+
+@functools.lru_cache(maxsize=4096)  # a batch meets the same wrong code on many rows
+def _nearest(code: str, n: int, classes_only: bool) -> tuple[str, ...]:
+    """:func:`nearest`, remembered."""
     known = [c for c in codes() if not classes_only or len(c) == 5]
     text = code.strip().upper() if isinstance(code, str) else ""
     candidates: list[str] = []
@@ -112,4 +120,4 @@ def nearest(code: str, n: int = 3, classes_only: bool = True) -> list[str]:
     for candidate in candidates:
         if candidate not in seen and candidate != text:
             seen.append(candidate)
-    return [f"{c} {codes()[c]}" for c in seen[:n]]
+    return tuple(f"{c} {codes()[c]}" for c in seen[:n])

@@ -84,9 +84,10 @@ class DataFileError(StandardsError, ValueError):
     ``detail`` is the message without the source.
     """
 
-    def __init__(self, source: object, why: str, line: int | None = None):
-        self.source, self.why, self.line = source, why, line
-        self.detail = f"line {line}: {why}" if line is not None else why
+    def __init__(self, source: object, why: str, line: int | None = None, column: int | None = None):
+        self.source, self.why, self.line, self.column = source, why, line, column
+        where = f"line {line}" + (f", column {column}" if column is not None else "") if line is not None else None
+        self.detail = f"{where}: {why}" if where else why
         super().__init__(f"{source}: {self.detail}")
 
 
@@ -247,6 +248,7 @@ def parse_yaml(text: str, source: object = "<yaml>") -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
         problem = " ".join(str(exc.problem or exc.context or "").split())
         if isinstance(exc, ConstructorError):
             raise DataFileError(source, problem or "cannot be read", line) from None
@@ -254,7 +256,7 @@ def parse_yaml(text: str, source: object = "<yaml>") -> Any:
             raise DataFileError(source, f"nested more than {MAX_DEPTH} levels deep", line) from None
         if exc.context and exc.problem:
             problem = f"{' '.join(exc.context.split())}: {problem}"
-        raise DataFileError(source, f"not valid YAML: {problem or 'syntax error'}", line) from None
+        raise DataFileError(source, f"not valid YAML: {problem or 'syntax error'}", line, column) from None
     except yaml.YAMLError as exc:
         raise DataFileError(source, f"not valid YAML: {' '.join(str(exc).split())[:200]}") from None
     except RecursionError:  # the pure-Python composer, without libyaml
@@ -300,7 +302,7 @@ def parse_json(text: str, source: object = "<json>") -> Any:
         raise DataFileError(source, f"duplicate key {excerpt(key)}{where}; remove one",
                             lines[1] if len(lines) >= 2 else None) from None
     except json.JSONDecodeError as exc:
-        raise DataFileError(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+        raise DataFileError(source, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except ValueError as exc:
         raise DataFileError(source, str(exc)) from None
     except RecursionError:

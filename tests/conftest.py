@@ -16,6 +16,10 @@ from shapely.geometry import Point, Polygon
 
 from zones import load_catalog
 
+# The CLI's --lang defaults to the user's locale; the tests must not depend on this machine's, so every
+# command (and subprocess) speaks English unless a test asks otherwise.
+os.environ["REGIONAL_EIA_LANG"] = "en"
+
 
 def pytest_configure(config):
     """Compiled catalogues go to a folder of this run, never the user's cache (tests must not depend on it)."""

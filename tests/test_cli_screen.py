@@ -151,3 +151,43 @@ def test_module_subprocess_bad_input_exit_2(tmp_path):
     done = subprocess.run([sys.executable, "-m", "cli", "screen", str(tmp_path / "missing.yaml")],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 2 and "file not found" in done.stderr and done.stdout == ""
+
+
+# --- one catalogue of messages, chosen with --lang -----------------------------------------------------
+
+_ENGLISH = __import__("re").compile(r"\b[A-Za-z]{3,}\s+[a-z]{2,}\s+[a-z]{2,}\b")  # three English words in a row
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.yaml")))
+def test_screen_in_chinese_prints_no_english_sentence(name):
+    result = runner.invoke(app, ["screen", str(EXAMPLES / f"{name}.yaml"), "--lang", "zh", "--on", "2027-01-01"],
+                           catch_exceptions=False, terminal_width=200)
+    assert result.exit_code == 0
+    # what is not a sentence: codes, field paths, citations and the demo's own bilingual names
+    text = result.stdout.replace("(demo)", "")
+    english = [line for line in text.splitlines() if _ENGLISH.search(line)]
+    assert not english, english
+
+
+def test_lang_defaults_to_the_locale_and_keeps_codes_and_values():
+    path = str(EXAMPLES / "fuyang-fine-chemicals.yaml")
+    zh = runner.invoke(app, ["screen", path, "--format", "json", "--on", "2027-01-01"], env={"REGIONAL_EIA_LANG": "",
+                       "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"})
+    en = run("screen", path, "--format", "json", "--on", "2027-01-01", "--lang", "en")
+    zh, en = json.loads(zh.stdout), json.loads(en.stdout)
+    assert zh["lang"] == "zh" and en["lang"] == "en"
+    assert [(f["code"], f["values"]) for f in zh["findings"]] == [(f["code"], f["values"]) for f in en["findings"]]
+    assert zh["findings"][0]["message"] != en["findings"][0]["message"]
+
+
+def test_batch_main_reason_in_the_chosen_language(tmp_path):
+    import csv
+
+    rows = tmp_path / "in.csv"
+    rows.write_text("id,industry,lon,lat,crs\nA,C3484,117.0,31.5,4490\n", encoding="utf-8")
+    for words, expected in (("zh", "项目选址不在目录内任何园区"), ("en", "the site lies in no park")):
+        out = tmp_path / f"{words}.csv"
+        result = runner.invoke(app, ["batch", str(rows), "--out", str(out), "--lang", words, "--on", "2027-01-01"])
+        assert result.exit_code == 0, result.output
+        row = next(csv.DictReader(out.open(encoding="utf-8-sig")))
+        assert row["main_code"] == "OUTSIDE_PARK" and row["main_reason"].startswith(expected)

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 MODULES = [
     "regional_eia", "regional_eia.capacity", "regional_eia.screening", "regional_eia.locate", "regional_eia.project",
-    "regional_eia.lookup", "regional_eia.ledger", "regional_eia.whatif", "regional_eia.result", "zones.catalog", "zones.crs", "zones.summary", "standards.units",
+    "regional_eia.lookup", "regional_eia.ledger", "regional_eia.whatif", "regional_eia.result", "zones.catalog", "zones.crs", "zones.summary", "zones.workbook", "standards.units",
     "standards.select", "standards.catalog", "standards.summary", "standards.eia_category",
 ]
 

@@ -87,17 +87,32 @@ def test_pollutant_id_in_another_case_is_read_as_that_pollutant_never_ignored(ca
     assert lower in ("error", upper)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 3: wastewater with no effluent figures gives a bare pass")
 def test_wastewater_without_effluent_is_incomplete():
     data = yaml.safe_load((EXAMPLES / "langxi-equipment.yaml").read_text(encoding="utf-8"))
     del data["wastewater"]["effluent"]
     result = screen(project_from_data(data), demo_catalog(), on=ON)
     assert result.verdict == "incomplete"
+    bare = next(f for f in result.findings if f.code == "EFFLUENT_NOT_GIVEN")
+    assert bare.severity == "incomplete" and bare.values["flow_m3d"] > 0
+    assert any("concentration" in line for line in result.to_change)
+
+
+def test_wastewater_of_no_flow_needs_no_concentration(tmp_path):
+    data = yaml.safe_load((EXAMPLES / "langxi-equipment.yaml").read_text(encoding="utf-8"))
+    del data["wastewater"]["effluent"]
+    data["wastewater"]["flow"] = "0 m3/d"
+    result = screen(project_from_data(data), demo_catalog(), on=ON)
+    assert not any(f.code == "EFFLUENT_NOT_GIVEN" for f in result.findings)
+
+
+def test_batch_row_without_any_concentration_is_incomplete(tmp_path, catalog):
+    rows = batch(tmp_path, catalog, [ROW, ["A-2", *ROW[1:9], ""]])
+    assert "EFFLUENT_NOT_GIVEN" not in rows.loc[0, "codes"]
+    assert rows.loc[1, "verdict"] == "incomplete" and "EFFLUENT_NOT_GIVEN" in rows.loc[1, "codes"]
 
 
 # --- item 4: Excel formulas without cached values ------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 4: a formula cell without a cached value reads as empty")
 def test_excel_formula_without_cached_value_is_not_an_absent_figure(tmp_path, catalog):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
@@ -114,7 +129,6 @@ def test_excel_formula_without_cached_value_is_not_an_absent_figure(tmp_path, ca
 
 # --- item 14: one malformed line, hidden sheets, location errors ----------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 14: one malformed CSV line fails the whole batch")
 def test_malformed_csv_line_is_an_error_row(tmp_path, catalog):
     path = tmp_path / "in.csv"
     good = ",".join(str(v) for v in ROW)
@@ -128,7 +142,6 @@ def test_malformed_csv_line_is_an_error_row(tmp_path, catalog):
     assert list(rows["project_id"]) == ["A-1", "A-2", "A-3"] and rows.loc[1, "error"] != ""
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 14: a hidden first sheet is read instead of the visible one")
 def test_hidden_first_sheet_is_not_read(tmp_path, catalog):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
@@ -148,10 +161,22 @@ def test_hidden_first_sheet_is_not_read(tmp_path, catalog):
     assert list(pd.read_csv(out, dtype=str)["project_id"]) == ["A-1"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 14: location errors name the project id instead of the file")
 def test_location_error_names_the_file(tmp_path):
     path = tmp_path / "swapped.yaml"
     path.write_text("id: X-1\nname: swapped\nindustry: C3484\nlocation: {crs: 4490, lon: 30.99, lat: 118.82}\n",
                     encoding="utf-8")
     result = runner.invoke(app, ["screen", str(path)])
     assert result.exit_code == 2 and "swapped.yaml" in result.stderr
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ("id: X-1\nname: [unclosed\nindustry: C3484\n", 3, 9),
+    ("id: X-1\n  name: x\n industry: C3484\n", 2, 7),
+])
+def test_yaml_syntax_error_is_one_line_naming_file_line_and_column(tmp_path, text, line, column):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["screen", str(path)])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.stderr
+    assert "broken.yaml" in lines[0] and f"line {line}, column {column}" in lines[0]

@@ -53,7 +53,7 @@ def test_validation_errors_name_the_field(change, field, words):
 def test_unparseable_and_missing_files(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [", encoding="utf-8")
-    with pytest.raises(ProjectError, match="line 2: not valid YAML"):
+    with pytest.raises(ProjectError, match="line 2, column 1: not valid YAML"):
         load_project(bad)
     with pytest.raises(ProjectError, match="file not found"):
         load_project(tmp_path / "none.yaml")

@@ -171,7 +171,7 @@ def test_english_markdown_report(screened, demo, tmp_path):
     text = report.path.read_text(encoding="utf-8")
     assert report.path.suffix == ".md"
     assert "**Verdict: fail**" in text
-    assert "reusing 60.0% of the wastewater" in text
+    assert "i.e. reuse 60.0% of the wastewater" in text
     for image in report.images:
         assert f"]({image.name})" in text and image.is_file()
     assert "GB 18918-2002 表1 一级标准 A标准 (1A)" in text  # sources are cited as screened, in any language

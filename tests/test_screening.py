@@ -220,7 +220,8 @@ def test_standard_exceeded_carries_limit_value_unit_source(small_catalog):
     data["wastewater"]["effluent"] = {"COD": "650 mg/L"}
     result = screen(project_from_data(data), small_catalog, on=ON)
     finding = next(f for f in result.findings if f.code == "STANDARD_EXCEEDED")
-    assert finding.values == {"pollutant": "COD", "point": "total_outlet", "proposed": 650, "limit": 500, "unit": "mg/L"}
+    assert finding.values == {"pollutant": "COD", "point": "total_outlet", "proposed": 650, "limit": 500, "unit": "mg/L",
+                              "source": "GB 8978-1996 表4 三级标准 (grade3)", "supplementary": False}
     assert finding.sources == ["GB 8978-1996 表4 三级标准 (grade3)"]
     assert result.verdict == "fail"
 
@@ -287,7 +288,11 @@ def test_every_finding_code_is_produced_somewhere(demo, small_catalog_module, tm
     stack = {"id": "S", "height_m": 12, "concentrations": {"SO2": "100 mg/m3"}, "rates": {"SO2": "0.1 kg/h"},
              "so2_source": "use"}
     scenarios += [project_data(industry="C1781", processes=["dyeing"]),
-                  project_data(wastewater=None, air={"stacks": [stack]})]
+                  project_data(industry="C1713", processes=["dyeing"],  # GB 4287 lists no petroleum: not cross-applied
+                               wastewater={"route": "indirect", "flow": "500 m3/d", "operating_days": 300,
+                                           "effluent": {"COD": "100 mg/L", "petroleum": "8 mg/L"}}),
+                  project_data(wastewater=None, air={"stacks": [stack]}),
+                  project_data(wastewater={"route": "indirect", "flow": "500 m3/d", "operating_days": 300})]
     for data in scenarios:
         produced |= set(codes(screen(project_from_data(data), small_catalog_module, on=ON)))
     laxer_wwtp = park_spec(wwtp={"name": "W", "capacity": 10000, "effluent_class": "2"},

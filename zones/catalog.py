@@ -27,7 +27,7 @@ from standards.numbers import given_value, shorten
 from standards.safeload import CATALOG_MAX_BYTES, DataFileError, read_data_file
 
 from .consistency import check_figures
-from .crs import WGS84, metric_crs_for, parse_crs, transformer
+from .crs import WGS84, gk_epsg_for_longitude, metric_crs_for, parse_crs, transformer, within_china
 from .errors import CatalogError, CRSError, GeometryError
 from .geojson import geometry_from_geojson
 
@@ -570,8 +570,7 @@ def _to_metric(rows: list[dict[str, Any]], repair: bool, warnings: list[str]) ->
         if _is_metric(crs):
             metric_epsg[idx] = crs.to_epsg() or 0
         else:
-            central = np.clip(np.round(lon[idx] / 3.0) * 3, 75, 135).astype(int)
-            metric_epsg[idx] = 4534 + (central - 75) // 3
+            metric_epsg[idx] = gk_epsg_for_longitude(lon[idx])
     metric = np.empty(len(rows), dtype=object)
     for epsg in np.unique(metric_epsg):
         target = CRS.from_epsg(int(epsg))
@@ -613,7 +612,7 @@ def _reproject(geoms: np.ndarray, src: CRS, dst: CRS) -> np.ndarray:
 
 def _check_in_china(rows: list[dict[str, Any]], wgs: np.ndarray) -> None:
     bounds = shapely.bounds(wgs)
-    bad = (bounds[:, 0] < 73) | (bounds[:, 2] > 136) | (bounds[:, 1] < 3) | (bounds[:, 3] > 54) | ~np.isfinite(bounds).all(axis=1)
+    bad = ~within_china(bounds)
     for i in np.flatnonzero(bad):
         row = rows[i]
         raise CatalogError(

@@ -78,16 +78,11 @@ def cache_dir() -> Path | None:
 
     ``REGIONAL_EIA_CACHE_DIR`` when set, else the user cache directory of the platform
     (``~/.cache/regional-eia/catalogues`` on Linux, ``%LOCALAPPDATA%\\regional-eia\\Cache\\catalogues``
-    on Windows).
+    on Windows). The parsed built-in standards are kept there too (:mod:`standards.cache`).
     """
-    if os.environ.get("REGIONAL_EIA_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
-        return None
-    chosen = os.environ.get("REGIONAL_EIA_CACHE_DIR", "").strip()
-    if chosen:
-        return Path(chosen)
-    import platformdirs
+    from standards.cache import cache_dir as shared
 
-    return Path(platformdirs.user_cache_dir("regional-eia", appauthor=False)) / "catalogues"
+    return shared()
 
 
 def _identity(source: str) -> str:

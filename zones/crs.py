@@ -37,11 +37,31 @@ __all__ = [
     "bd09_to_gcj02",
     "in_china",
     "is_wgs84",
+    "CHINA_BOUNDS",
+    "within_china",
+    "gk_epsg_for_longitude",
 ]
 
 WGS84 = CRS.from_epsg(4326)
 CGCS2000 = CRS.from_epsg(4490)
 OFFSET_DATUMS = ("gcj02", "bd09")
+CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max: what a site in China lies within
+
+
+def within_china(bounds: np.ndarray) -> np.ndarray:
+    """Whether each WGS84 box ``(xmin, ymin, xmax, ymax)`` (rows of an n x 4 array) lies in :data:`CHINA_BOUNDS`
+    (NaN never does).
+
+    Examples
+    --------
+    >>> within_china(np.array([[118.8, 31.0, 118.9, 31.1], [30.9, 118.8, 30.9, 118.8]])).tolist()
+    [True, False]
+    """
+    bounds = np.atleast_2d(np.asarray(bounds, dtype=float))
+    lon_min, lat_min, lon_max, lat_max = CHINA_BOUNDS
+    with np.errstate(invalid="ignore"):
+        return ((lon_min <= bounds[:, 0]) & (bounds[:, 2] <= lon_max) & (lat_min <= bounds[:, 1])
+                & (bounds[:, 3] <= lat_max))
 
 
 
@@ -119,8 +139,19 @@ def gk_crs_for_longitude(lon: float) -> CRS:
     >>> gk_crs_for_longitude(115.81).to_epsg()   # Fuyang: central meridian 117E
     4548
     """
-    central = int(np.clip(round(lon / 3.0) * 3, 75, 135))
-    return _crs_from(4534 + (central - 75) // 3)
+    return _crs_from(int(gk_epsg_for_longitude(lon)))
+
+
+def gk_epsg_for_longitude(lon):
+    """The EPSG code (4534-4554) of the CGCS2000 3-degree GK zone holding each longitude (scalar or array).
+
+    Examples
+    --------
+    >>> gk_epsg_for_longitude(np.array([118.76, 115.81])).tolist()
+    [4549, 4548]
+    """
+    central = np.clip(np.round(np.asarray(lon, dtype=float) / 3.0) * 3, 75, 135).astype(int)
+    return 4534 + (central - 75) // 3
 
 
 def metric_crs_for(crs: CRS, representative_lon: float) -> CRS:
@@ -132,8 +163,11 @@ def metric_crs_for(crs: CRS, representative_lon: float) -> CRS:
 
 @functools.lru_cache(maxsize=512)
 def transformer(src: CRS, dst: CRS) -> Transformer:
-    """A cached, always-xy pyproj Transformer."""
-    return Transformer.from_crs(src, dst, always_xy=True)
+    """A cached, always-xy pyproj Transformer (PROJ's choice of operation is remembered between
+    processes: :mod:`zones.operations`)."""
+    from .operations import best_transformer
+
+    return best_transformer(src, dst)
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
@@ -206,17 +240,27 @@ def wgs84_to_gcj02(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 lon/lat to WGS84 by fixed-point iteration of the forward transform."""
+    """GCJ-02 lon/lat to WGS84 by fixed-point iteration of the forward transform.
+
+    Each point stops iterating when it has converged, so a point converts to the same figures alone
+    or among a million.
+    """
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
+    shape = lon.shape
+    lon, lat = lon.ravel(), lat.ravel()
     wlon, wlat = lon.copy(), lat.copy()
+    active = np.ones(lon.size, dtype=bool)
     for _ in range(30):
-        glon, glat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = glon - lon, glat - lat
-        wlon, wlat = wlon - elon, wlat - elat
-        if np.all(np.abs(elon) < tol) and np.all(np.abs(elat) < tol):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
             break
-    return wlon, wlat
+        glon, glat = wgs84_to_gcj02(wlon[idx], wlat[idx])
+        elon, elat = glon - lon[idx], glat - lat[idx]
+        wlon[idx] = wlon[idx] - elon
+        wlat[idx] = wlat[idx] - elat
+        active[idx[(np.abs(elon) < tol) & (np.abs(elat) < tol)]] = False
+    return wlon.reshape(shape), wlat.reshape(shape)
 
 
 def gcj02_to_bd09(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

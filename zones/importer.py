@@ -288,7 +288,11 @@ def _fields(frame) -> str:
     return ", ".join(str(c) for c in frame.columns if c != frame.geometry.name) or "no fields"
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, path: Path | None = None) -> Any:
+    from .workbook import Unevaluated
+
+    if isinstance(value, Unevaluated):  # a formula without a saved value that is not arithmetic
+        raise CatalogError(path, None, None, value.describe())
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, str):
@@ -301,7 +305,7 @@ def _cell(value: Any) -> Any:
 
 
 def _read_sheets(path: Path, kind: str | None) -> list[tuple[ImportedFile, list[dict[str, Any]]]]:
-    tables = _tables(path)
+    tables, hidden = _tables(path)
     found = []
     for sheet, rows in tables:
         recognised = _sheet_kind(rows, kind)
@@ -311,7 +315,7 @@ def _read_sheets(path: Path, kind: str | None) -> list[tuple[ImportedFile, list[
         header = rows[header_at] if header_at >= 0 else []
         records = []
         for number, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-            cells = {role: _cell(row[i]) if i < len(row) else None for role, i in mapping.items()}
+            cells = {role: _cell(row[i], path) if i < len(row) else None for role, i in mapping.items()}
             if any(v is not None for v in cells.values()):
                 records.append({"_row": number, **cells})
         if sheet_kind == "park_info":
@@ -323,17 +327,21 @@ def _read_sheets(path: Path, kind: str | None) -> list[tuple[ImportedFile, list[
             used = {header[i] for i in mapping.values()}
             named = {r: str(header[i]) for r, i in mapping.items()}
             unmatched = [str(h) for h in header if h not in (None, "") and h not in used]
+        if hidden:
+            why += f"; hidden sheet(s) not read: {', '.join(hidden)}"
         found.append((ImportedFile(str(path), sheet_kind, why, len(records), mapping=named, unmatched=unmatched,
                                    sheet=sheet), records))
     if not found:
         sheets = ", ".join(s for s, _ in tables)
+        skipped = f" (hidden sheets are not read: {', '.join(hidden)}; unhide the one to import)" if hidden else ""
         raise CatalogError(path, None, None, f"no sheet looks like caps (指标, 总量上限 ...), an access list (类别, "
-                           f"行业代码 ...) or the park's basic facts (园区名称, 污水处理厂 ...); sheets: {sheets}. "
+                           f"行业代码 ...) or the park's basic facts (园区名称, 污水处理厂 ...); sheets: {sheets}{skipped}. "
                            "Name the kind: caps=FILE, access=FILE, info=FILE")
     return found
 
 
-def _tables(path: Path) -> list[tuple[str, list[list[Any]]]]:
+def _tables(path: Path) -> tuple[list[tuple[str, list[list[Any]]]], list[str]]:
+    """(title, rows) of each sheet to read, and the hidden sheets that are not read (see :mod:`.workbook`)."""
     if path.suffix.lower() == ".csv":
         import csv
 
@@ -346,16 +354,14 @@ def _tables(path: Path) -> list[tuple[str, list[list[Any]]]]:
                 continue
         else:
             raise CatalogError(path, None, None, "neither UTF-8 nor GBK text")
-        return [(path.stem, [list(r) for r in csv.reader(text.splitlines())])]
-    import openpyxl
+        return [(path.stem, [list(r) for r in csv.reader(text.splitlines())])], []
+    from .workbook import WorkbookError, open_workbook
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise CatalogError(path, None, None, f"not a readable .xlsx workbook: {exc}") from exc
-    tables = [(sheet.title, [list(r) for r in sheet.iter_rows(values_only=True)]) for sheet in book.worksheets]
-    book.close()
-    return tables
+        with open_workbook(path) as book:
+            return [(title, list(book.rows(title))) for title in book.visible(active_first=False)], list(book.hidden)
+    except WorkbookError as exc:
+        raise CatalogError(path, None, None, exc.why) from exc
 
 
 def _sheet_kind(rows: list[list[Any]], kind: str | None):
@@ -461,7 +467,7 @@ def _proposals(table) -> list[str]:
             if not isinstance(text, str):
                 continue
             for match in _PROHIBITION.finditer(text):
-                clause = match.group(0)
+                clause = " ".join(match.group(0).split())  # one line in the comment that quotes it
                 hits = [(codes, flags) for word, codes, flags in _PROHIBITION_WORDS if word in match.group(1)]
                 if not hits:
                     continue
@@ -743,22 +749,43 @@ def _render(spec: dict[str, Any]) -> str:
     lines.append(yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=110).rstrip())
     lines.append("zones:")
     for zone, origin in spec["zones"]:
-        lines.append(f"  # from {origin}")
+        lines.extend(_comment(f"from {origin}"))
         lines.append(_indent(yaml.safe_dump([zone], allow_unicode=True, sort_keys=False, width=110)))
     lines.append("layers:" if spec["layers"] else "layers: []")
     for layer, origin, proposals in spec["layers"]:
-        lines.append(f"  # from {origin}")
+        lines.extend(_comment(f"from {origin}"))
         lines.append(_indent(yaml.safe_dump([layer], allow_unicode=True, sort_keys=False, width=110)))
         if proposals:
             lines.append("  # PROPOSED rules read from the units' requirement texts: NOT applied. Each text reaches the")
             lines.append("  # screening as a UNIT_REQUIREMENT finding anyway; to screen a rule automatically, review it")
             lines.append("  # and write it as an access rule (control_unit_access: by class, or a unit zone's access:).")
-            lines.extend(f"  #   {line}" for line in proposals)
+            for line in proposals:
+                lines.extend(_comment(f"  {line}"))
     return "\n".join(lines) + "\n"
+
+
+def _comment(text: str) -> list[str]:
+    """``text`` as comment lines at the zones' indent: a line break in a name or a requirement text (any
+    that YAML or Python counts) starts another comment line, never a line of YAML."""
+    return [f"  # {part}".rstrip() for part in text.splitlines() or [""]]
 
 
 def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.rstrip().splitlines())
+
+
+def _recorded_digest(state_path: Path) -> str | None:
+    """The fingerprint the last import recorded; None when there is none or it cannot be read (the
+    catalogue then counts as edited by hand: nothing is overwritten without --force)."""
+    from standards.safeload import DataFileError, read_data_file
+
+    if not state_path.exists():
+        return None
+    try:
+        state = read_data_file(state_path, max_bytes=1 << 16, kind="json")
+    except DataFileError:
+        return None
+    return state.get("sha256") if isinstance(state, dict) else None
 
 
 def _write(spec: dict[str, Any], out: Path, force: bool, report: ImportReport) -> None:
@@ -768,7 +795,7 @@ def _write(spec: dict[str, Any], out: Path, force: bool, report: ImportReport) -
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if target.exists():
         current = hashlib.sha256(target.read_bytes()).hexdigest()
-        recorded = json.loads(state_path.read_text(encoding="utf-8")).get("sha256") if state_path.exists() else None
+        recorded = _recorded_digest(state_path)
         if current != recorded:
             if not force:
                 (out / "catalog.imported.yaml").write_text(text, encoding="utf-8")

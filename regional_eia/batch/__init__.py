@@ -22,14 +22,14 @@ import numpy as np
 
 from zones.catalog import Catalog, load_catalog
 
-from ..capacity import CapacityBook
-from .engine import BIT, CODES, OUTPUT_COLUMNS, BatchEngine, Finished, Mode
+from ..capacity import CapacityBook, fits
+from .engine import BASE_COLUMNS, BIT, CODES, BatchEngine, Finished, Mode
 from .readers import INPUT_FORMATS, Source, open_input
 from .schema import BatchInputError, row_to_project_data
 from .writers import OUTPUT_FORMATS, open_output
 
 __all__ = ["screen_batch", "screen_frames", "BatchSummary", "BatchEngine", "BatchInputError", "open_input",
-           "open_output", "row_to_project_data", "OUTPUT_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "Tally"]
+           "open_output", "row_to_project_data", "BASE_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "Tally"]
 
 VERDICTS = ("pass", "conditional", "fail", "incomplete", "error")
 
@@ -90,13 +90,14 @@ class Tally:
         e = self.engine
         table = []
         for i, cap in enumerate(e.caps):
-            before = e.cap_committed[i] + e.cap_reserved[i]
+            committed, reserved = float(e.cap_committed[i]), float(e.cap_reserved[i])
+            before = committed + reserved
             after = before + float(self.admitted[i])
             table.append({"park": e.parks[e.cap_park[i]], "metric": cap.metric, "basis": cap.basis, "unit": cap.unit,
-                          "cap": cap.value, "committed": e.cap_committed[i], "reserved": e.cap_reserved[i],
+                          "cap": cap.value, "committed": committed, "reserved": reserved,
                           "admitted_projects": int(self.admitted_count[i]), "admitted_demand": float(self.admitted[i]),
                           "utilisation_before": before / cap.value, "utilisation_after": after / cap.value,
-                          "remaining_after": cap.value - after, "over": after > cap.value + 1e-9,
+                          "remaining_after": cap.value - after, "over": not fits(after - before, cap.value - before),
                           "source": e.cap_sources[i]})
         return table
 
@@ -120,7 +121,8 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
                  on: dt.date | None = None, book: CapacityBook | None = None, mode: Mode = "independent",
                  chunk_size: int = 100_000, encoding: str | None = None, mapping: str | Path | dict | None = None,
                  crs: str | None = None, layer: str | None = None, nearest_park: bool = False,
-                 ignore_columns: tuple[str, ...] = (),
+                 ignore_columns: tuple[str, ...] = (), lang: str = "en", engine: str = "local",
+                 scheduler: str | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> BatchSummary:
     """Screen every row of ``input`` and write one result row per input row, in order, to ``output``.
 
@@ -144,6 +146,11 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
     ignore_columns
         Columns that look like quantities but are not to be read (otherwise such a column is an error
         for the whole file: see :func:`.schema.parse_columns`).
+    lang
+        The language of each row's ``main_reason`` (``en`` or ``zh``).
+    engine, scheduler
+        ``local`` (this process), or ``dask``: partitions screened on a Dask cluster, the one at
+        ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``) or a local one (:mod:`.dask_engine`).
     progress
         Called with (rows done, rows in all when known) after each chunk.
 
@@ -153,16 +160,24 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
         Counts by verdict (``error`` for rows that could not be screened) and finding code, each cap
         after the batch (admitted: pass or conditional), and the seconds spent per stage.
     """
+    if engine == "dask":
+        from .dask_engine import screen_batch_dask
+
+        return screen_batch_dask(input, output, catalog=catalog, on=on, book=book, mode=mode, chunk_size=chunk_size,
+                                 encoding=encoding, mapping=mapping, crs=crs, layer=layer, nearest_park=nearest_park,
+                                 scheduler=scheduler, ignore_columns=ignore_columns, lang=lang, progress=progress)
+    if engine != "local":
+        raise BatchInputError("--engine", f"unknown engine {engine!r}; use local or dask")
     began = time.perf_counter()
     catalog = catalog or load_catalog()
     on = on or dt.date.today()
     source = open_input(input, chunk_size=chunk_size, encoding=encoding, mapping=mapping, crs=crs, layer=layer,
                         ignore_columns=ignore_columns)
-    engine = BatchEngine(catalog, on, book=book, mode=mode, nearest_park=nearest_park)
-    tally = Tally(engine)
+    batch = BatchEngine(catalog, on, book=book, mode=mode, nearest_park=nearest_park, lang=lang)
+    tally = Tally(batch)
     with open_output(output) as writer:
-        for frame in screen_frames(source, engine):
-            with engine._timed("write"):
+        for frame in screen_frames(source, batch):
+            with batch._timed("write"):
                 writer.write(frame.table)
             tally.add(frame)
             if progress is not None:
@@ -170,6 +185,6 @@ def screen_batch(input: str | Path, output: str | Path, *, catalog: Catalog | No
     return BatchSummary(
         input=str(input), output=str(output), mode=mode, rows=tally.rows,
         by_verdict={k: v for k, v in tally.verdicts.items()}, by_code={k: v for k, v in tally.codes.items() if v},
-        caps=tally.caps(), seconds=time.perf_counter() - began, stages=dict(engine.timings),
+        caps=tally.caps(), seconds=time.perf_counter() - began, stages=dict(batch.timings),
         warnings=list(source.warnings), notes=list(source.notes),
     )

@@ -1,56 +1,60 @@
-"""The flat columns of a chunk as arrays: the vectorised twin of :func:`.schema.row_to_project_data`.
+"""The flat columns of a chunk as :class:`~regional_eia.columns.ProjectColumns`, what every step reads.
 
-Every cell is read the way the one-row function reads it; where a row is, or may be, invalid it is
-marked ``suspect`` and the engine hands it to the one-row path, whose error message it then reports.
+Every cell is read the way :func:`.schema.row_to_project_data` reads it; where a row is, or may be,
+invalid it is marked ``suspect`` and the engine hands it to the one-row path (the project model
+itself), whose error message it then reports. The bounds a suspect check applies are read from the
+project model's own fields, so a bound is stated once.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
+from standards.industry import INDUSTRY_CODE, normalise_industry
+
+from ..columns import Measure, ProjectColumns
+from ..project import PHRange, Quantity, Wastewater, check_processes
 from .schema import FALSE, NUMBER, TRUE, WASTEWATER_COLUMNS, Columns, crs_text, normalise_route, split_processes
 
-__all__ = ["Parsed", "parse_chunk"]
+__all__ = ["parse_chunk"]
 
 _NUMBER_RE = "^" + NUMBER.pattern.replace(r"\d", "[0-9]") + "$"
 _PH_PART = NUMBER.pattern.replace(r"\d", "[0-9]").replace("[+-]?", r"\+?")
 _PH_RE = rf"^\s*(?P<lo>{_PH_PART})\s*(?:[-~–]\s*(?P<hi>{_PH_PART})\s*)?$"
-_INDUSTRY_RE = "^[A-T][0-9]{4}$"
+_INDUSTRY_RE = INDUSTRY_CODE.pattern
 _CLASSES = np.array(["I", "II", "III", "IV", "V"], dtype=object)
 
 
-@dataclass
-class Parsed:
-    """One chunk's columns as numpy arrays; NaN or None where a cell is empty."""
+def _bounds(model, name: str) -> tuple[float, bool, float, bool]:
+    """``(low, low included, high, high included)`` of a numeric field of a project model."""
+    low, low_in, high, high_in = -np.inf, True, np.inf, True
+    for meta in model.model_fields[name].metadata:
+        for attr, is_low, included in (("gt", True, False), ("ge", True, True), ("lt", False, False),
+                                       ("le", False, True)):
+            if hasattr(meta, attr):
+                if is_low:
+                    low, low_in = getattr(meta, attr), included
+                else:
+                    high, high_in = getattr(meta, attr), included
+    return low, low_in, high, high_in
 
-    n: int
-    suspect: np.ndarray
-    id: np.ndarray
-    name: np.ndarray
-    industry: np.ndarray
-    processes: np.ndarray  # ";"-joined, normalised
-    crs: np.ndarray  # text as given (or the default), None when missing
-    lon: np.ndarray
-    lat: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    has_ww: np.ndarray
-    route: np.ndarray
-    flow: np.ndarray
-    days: np.ndarray
-    ph_min: np.ndarray
-    ph_max: np.ndarray
-    rwc: np.ndarray
-    new_outfall: np.ndarray
-    effluent: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)
-    workshop: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)
-    emissions: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)
-    has_air: np.ndarray | None = None
+
+def _outside(values: np.ndarray, bounds: tuple[float, bool, float, bool]) -> np.ndarray:
+    """Values (NaN: not given) the model's field would refuse."""
+    low, low_in, high, high_in = bounds
+    with np.errstate(invalid="ignore"):
+        below = values < low if low_in else values <= low
+        above = values > high if high_in else values >= high
+    return ~np.isnan(values) & (below | above)
+
+
+_DAYS = _bounds(Wastewater, "operating_days")
+_PH = _bounds(PHRange, "min")
+_QUANTITY = _bounds(Quantity, "value")
 
 
 def _column(table: pa.Table, name: str | None) -> pa.ChunkedArray | None:
@@ -147,7 +151,8 @@ def _ph(arr, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return lo, hi, present, bad
 
 
-def parse_chunk(table: pa.Table, columns: Columns, geometry_crs=None) -> Parsed:
+def parse_chunk(table: pa.Table, columns: Columns, geometry: np.ndarray | None = None, geometry_crs=None,
+                start: int = 0) -> tuple[ProjectColumns, np.ndarray]:
     """Read a chunk's columns; mark every row the one-row path must look at (``suspect``)."""
     n = table.num_rows
     base = columns.base
@@ -157,7 +162,7 @@ def parse_chunk(table: pa.Table, columns: Columns, geometry_crs=None) -> Parsed:
     suspect |= ~has_id
     name, _ = _text(_column(table, base.get("name")), n)
     name[np.equal(name, None)] = ""
-    industry, has_industry = _categorical(_column(table, base.get("industry")), n, _industry_code)
+    industry, has_industry = _categorical(_column(table, base.get("industry")), n, normalise_industry)
     ok_industry = np.zeros(n, dtype=bool)
     if has_industry.any():
         ok_industry[has_industry] = pc.match_substring_regex(
@@ -166,6 +171,8 @@ def parse_chunk(table: pa.Table, columns: Columns, geometry_crs=None) -> Parsed:
     suspect |= ~ok_industry
     processes, _ = _categorical(_column(table, base.get("processes")), n, lambda u: ";".join(split_processes(u)))
     processes[np.equal(processes, None)] = ""
+    codes, distinct = pd.factorize(processes)
+    suspect |= np.array([not _known_flags(p) for p in distinct], dtype=bool)[codes]  # the model says which flag
 
     if columns.geometry:
         crs = np.full(n, crs_text(geometry_crs) if geometry_crs is not None else None, dtype=object)
@@ -213,7 +220,7 @@ def parse_chunk(table: pa.Table, columns: Columns, geometry_crs=None) -> Parsed:
             values, present, bad = _number(table.column(column), n)
             parsed_tables[kind][pollutant] = (values, unit)
             suspect |= bad
-            negative |= present & (values < 0)
+            negative |= _outside(np.where(present, values, np.nan), _QUANTITY)
             if kind != "emissions":
                 has_ww |= present | bad
                 if pollutant == "pH":
@@ -234,18 +241,37 @@ def parse_chunk(table: pa.Table, columns: Columns, geometry_crs=None) -> Parsed:
         new_outfall = ~is_false
         suspect |= np.not_equal(lowered, None) & ~is_true & ~is_false
 
-    ww_bad = ~np.isin(route, ["direct", "indirect"]) | np.isnan(flow) | (flow < 0)
-    ww_bad |= ~np.isnan(days) & ((days <= 0) | (days > 366))
-    ww_bad |= has_ph & ((ph_min < 0) | (ph_max > 14) | (ph_min > 14) | (ph_max < 0) | (ph_min > ph_max))
+    ww_bad = ~np.isin(route, ["direct", "indirect"]) | np.isnan(flow) | _outside(flow, _QUANTITY)
+    ww_bad |= _outside(days, _DAYS)
+    ww_bad |= has_ph & (_outside(ph_min, _PH) | _outside(ph_max, _PH) | (ph_min > ph_max))
     ww_bad |= np.not_equal(rwc, None) & ~np.isin(rwc, _CLASSES)
     suspect |= has_ww & ww_bad
 
-    return Parsed(
-        n=n, suspect=suspect, id=ident, name=name, industry=industry, processes=processes, crs=crs,
-        lon=lon, lat=lat, x=x, y=y, has_ww=has_ww, route=route, flow=flow, days=days, ph_min=ph_min,
-        ph_max=ph_max, rwc=rwc, new_outfall=new_outfall, effluent=parsed_tables["effluent"],
-        workshop=parsed_tables["workshop"], emissions=parsed_tables["emissions"], has_air=has_air,
+    error = np.full(n, None, dtype=object)
+    cols = ProjectColumns(
+        n=n, id=ident, name=name, industry=industry, processes=processes, crs=crs, lon=lon, lat=lat, x=x, y=y,
+        has_ww=has_ww, route=route, flow=flow, days=days, ph_min=ph_min, ph_max=ph_max, rwc=rwc,
+        new_outfall=new_outfall, has_air=has_air,
+        effluent={p: Measure(v, u) for p, (v, u) in parsed_tables["effluent"].items()},
+        workshop={p: Measure(v, u) for p, (v, u) in parsed_tables["workshop"].items()},
+        emissions={p: Measure(v, u) for p, (v, u) in parsed_tables["emissions"].items()},
+        geometry=np.asarray(geometry, dtype=object) if geometry is not None else None, error=error,
+        row_start=start,
     )
+    if geometry is not None:  # a missing or empty geometry: the one-row path says what is wrong
+        missing = shapely.is_missing(cols.geometry)
+        missing[~missing] = shapely.is_empty(cols.geometry[~missing])
+        suspect |= missing
+        cols.geometry[missing] = None
+    return cols, suspect
+
+
+def _known_flags(processes: str) -> bool:
+    try:
+        check_processes(tuple(processes.split(";")) if processes else ())
+    except ValueError:
+        return False
+    return True
 
 
 def _known_classes(codes: np.ndarray) -> np.ndarray:
@@ -254,11 +280,6 @@ def _known_classes(codes: np.ndarray) -> np.ndarray:
 
     uniques, inverse = np.unique(codes.astype(str), return_inverse=True)
     return np.array([is_class(code) for code in uniques], dtype=bool)[inverse]
-
-
-def _industry_code(value: str) -> str:
-    value = value.strip().upper()
-    return "C" + value if value[:1].isdigit() else value
 
 
 def _map(values: np.ndarray, function) -> np.ndarray:

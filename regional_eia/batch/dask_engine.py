@@ -37,12 +37,14 @@ __all__ = ["screen_batch_dask"]
 _ENGINES: dict[tuple, BatchEngine] = {}
 
 
-def _engine(catalog: Catalog, on: dt.date, positions: dict, nearest_park: bool = False) -> BatchEngine:
-    key = (id(catalog), on, nearest_park)
+def _engine(catalog: Catalog, on: dt.date, positions: dict, nearest_park: bool = False,
+            lang: str = "en") -> BatchEngine:
+    key = (id(catalog), on, nearest_park, lang)
     engine = _ENGINES.get(key)
-    if engine is None:
-        _ENGINES.clear()
-        engine = _ENGINES[key] = BatchEngine(catalog, on, positions=positions, nearest_park=nearest_park)
+    if engine is None or engine.catalog is not catalog:
+        if len(_ENGINES) > 4:
+            _ENGINES.clear()
+        engine = _ENGINES[key] = BatchEngine(catalog, on, positions=positions, nearest_park=nearest_park, lang=lang)
     return engine
 
 
@@ -55,18 +57,18 @@ def _partition_table(part: pd.DataFrame, geometry_column: str | None):
     return table, geometry
 
 
-def _assess(part, start, catalog, on, positions, columns, geometry_column, geometry_crs, nearest_park):
-    engine = _engine(catalog, on, positions, nearest_park)
+def _assess(part, start, catalog, on, positions, columns, geometry_column, geometry_crs, nearest_park, lang):
+    engine = _engine(catalog, on, positions, nearest_park, lang)
     table, geometry = _partition_table(part, geometry_column)
     return engine.assess(table, columns, start, geometry, geometry_crs)
 
 
-def _demands(assessed, catalog, on, positions):
-    return _engine(catalog, on, positions).capacity_demands(assessed)
+def _demands(assessed, catalog, on, positions, nearest_park, lang):
+    return _engine(catalog, on, positions, nearest_park, lang).capacity_demands(assessed)
 
 
-def _finish(assessed, resolved, catalog, on, positions):
-    engine = _engine(catalog, on, positions)
+def _finish(assessed, resolved, catalog, on, positions, nearest_park, lang):
+    engine = _engine(catalog, on, positions, nearest_park, lang)
     resolved = resolved if resolved is not None else engine.resolve(assessed)
     return engine.finish(assessed, resolved)
 
@@ -97,7 +99,7 @@ def screen_batch_dask(input: str | Path, output: str | Path, *, catalog: Catalog
                       on: dt.date | None = None, book: CapacityBook | None = None, mode: Mode = "independent",
                       chunk_size: int = 100_000, encoding: str | None = None, mapping=None, crs: str | None = None,
                       layer: str | None = None, nearest_park: bool = False, scheduler: str | None = None,
-                      client=None, ignore_columns: tuple[str, ...] = (),
+                      client=None, ignore_columns: tuple[str, ...] = (), lang: str = "en",
                       progress: Callable[[int, int | None], None] | None = None) -> BatchSummary:
     """:func:`regional_eia.batch.screen_batch` on Dask: a local cluster, or ``scheduler`` (an address).
 
@@ -118,7 +120,7 @@ def screen_batch_dask(input: str | Path, output: str | Path, *, catalog: Catalog
     if source.skip_rows > 1 or source.format == "excel":
         raise BatchInputError(path, "the dask engine reads plain tables (header on the first line, no units row, "
                                     "not Excel); use --engine local for this file")
-    client_engine = BatchEngine(catalog, on, book=book, mode=mode)
+    client_engine = BatchEngine(catalog, on, book=book, mode=mode, lang=lang)
     positions = client_engine.positions()
     tally = Tally(client_engine)
     own = None
@@ -135,10 +137,9 @@ def screen_batch_dask(input: str | Path, output: str | Path, *, catalog: Catalog
         lengths = client.gather(client.map(len, part_futures))
         starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(int).tolist()
         [catalog_future] = client.scatter([catalog], broadcast=True)
-        common = dict(catalog=catalog_future, on=on, positions=positions)
+        common = dict(catalog=catalog_future, on=on, positions=positions, nearest_park=nearest_park, lang=lang)
         assessed = [client.submit(_assess, part, start, columns=source.columns, geometry_column=geometry_column,
-                                  geometry_crs=source.geometry_crs, nearest_park=nearest_park, **common,
-                                  pure=False)
+                                  geometry_crs=source.geometry_crs, **common, pure=False)
                     for part, start in zip(part_futures, starts)]
         if mode == "sequential":
             finished = []

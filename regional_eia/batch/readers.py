@@ -19,10 +19,11 @@ import pyarrow as pa
 import shapely
 from pyproj import CRS
 
+from standards.numbers import excerpt
 from zones.crs import parse_crs
 from zones.errors import CRSError
 
-from .schema import BatchInputError, Columns, load_mapping, normalise_chunk, parse_columns
+from .schema import ROW_ERROR, BatchInputError, Columns, load_mapping, normalise_chunk, parse_columns
 
 __all__ = ["Chunk", "Source", "open_input", "INPUT_FORMATS"]
 
@@ -199,19 +200,126 @@ def _csv(path: Path, *, chunk_size: int, encoding: str | None, mapping, crs, lay
     skip = at + 1 + (1 if units is not None else 0)
     arrow_encoding = "utf8" if encoding.replace("-", "").lower() in ("utf8", "utf8sig") else encoding
 
-    def chunks() -> Iterator[Chunk]:
-        read = pacsv.ReadOptions(encoding=arrow_encoding, block_size=1 << 23, column_names=header, skip_rows=skip)
-        convert = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False)
-        try:
-            reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
-            yield from _rechunk((pa.Table.from_batches([b]) for b in reader), chunk_size)
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise BatchInputError(path, f"cannot read the CSV ({exc}); check the encoding (--encoding) and that "
-                                        "every line has the header's columns") from exc
+    notes = [f"read as {encoding}", *_layout_notes(at, units, top)]
+    keep = [i for i, h in enumerate(header) if h in (columns.base.get("id"), columns.base.get("name"))]
 
-    notes = _layout_notes(at, units, top)
-    return Source(path, "csv", columns, chunks(), encoding=encoding,
-                  warnings=_ignored(columns), skip_rows=skip, notes=[f"read as {encoding}", *notes])
+    def tables() -> Iterator[pa.Table]:
+        """pyarrow's reader; at a line it cannot parse, the line-by-line reader from the row it had reached."""
+        read = pacsv.ReadOptions(encoding=arrow_encoding, block_size=_CSV_BLOCK, column_names=header, skip_rows=skip)
+        convert = pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False)
+        done = 0
+        try:
+            for batch in pacsv.open_csv(path, read_options=read, convert_options=convert):
+                table = pa.Table.from_batches([batch])
+                done += table.num_rows
+                yield table.append_column(ROW_ERROR, pa.nulls(table.num_rows, pa.string()))
+            return
+        except UnicodeDecodeError as exc:
+            raise BatchInputError(path, f"cannot read the CSV ({exc}); check the encoding (--encoding)") from exc
+        except pa.ArrowInvalid:
+            pass  # a malformed line: each becomes an error row, the rest is read
+        yield from _csv_lines(path, encoding, header, skip, done, chunk_size, keep, notes)
+
+    return Source(path, "csv", columns, _rechunk(tables(), chunk_size), encoding=encoding,
+                  warnings=_ignored(columns), skip_rows=skip, notes=notes)
+
+
+_CSV_BLOCK = 1 << 23
+"""Bytes pyarrow parses at a time."""
+_MAX_LINES_IN_A_VALUE = 100
+"""A quoted value may run over this many lines; a quote left open longer is a malformed line."""
+
+
+class _Unterminated(Exception):
+    pass
+
+
+def _csv_lines(path: Path, encoding: str, header: list[str], skip: int, done: int, chunk_size: int,
+               keep: list[int], notes: list[str]) -> Iterator[pa.Table]:
+    """Data rows from the ``done``-th on, read record by record with the csv module: a line with the
+    wrong number of cells, or a quote left open, is a row holding only its id and name and saying why
+    (:data:`.schema.ROW_ERROR`); the next line is read as the next row."""
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in range(width + 1)]
+    bad = 0
+    python_encoding = "utf-8-sig" if encoding.replace("-", "").lower() in ("utf8", "utf8sig") else encoding
+    for number, cells, problem in _records(path, python_encoding):
+        if skip:
+            skip -= 1
+            continue
+        if not cells or (len(cells) == 1 and cells[0] == "" and problem is None):
+            continue  # a blank line, as pyarrow skips it
+        if done:
+            done -= 1
+            continue
+        if problem is None and len(cells) != width:
+            problem = (f"line {number}: {len(cells)} cells where the header has {width} (a value holding a comma "
+                       "must be in quotes); the row was not screened")
+            cells = [cells[i] if i in keep and i < len(cells) else None for i in range(width)]
+        elif problem is not None:  # a quote left open: only the cells before the quoted one are sure
+            cells = [cells[i] if i in keep and i < len(cells) - 1 else None for i in range(width)]
+        bad += problem is not None
+        for column, value in zip(columns, [*cells, problem]):
+            column.append(value)
+        if len(columns[0]) == chunk_size:
+            yield _string_table(header, columns)
+            columns = [[] for _ in range(width + 1)]
+    if columns[0]:
+        yield _string_table(header, columns)
+    if bad:
+        notes.append(f"{bad} malformed line(s) read as error rows; the other lines were read one by one")
+
+
+def _string_table(header: list[str], columns: list[list[str | None]]) -> pa.Table:
+    return pa.table({name: pa.array(values, type=pa.string()) for name, values in zip([*header, ROW_ERROR], columns)})
+
+
+def _records(path: Path, encoding: str) -> Iterator[tuple[int, list[str], str | None]]:
+    """(first line number, cells, why the line is malformed or None) for each CSV record of the file.
+
+    A quote left open (to the end of the file, or over more than :data:`_MAX_LINES_IN_A_VALUE` lines)
+    makes its first line malformed; reading goes on at the line after it.
+    """
+    from collections import deque
+
+    with path.open(encoding=encoding, newline="") as handle:
+        pushed: deque[tuple[int, str]] = deque()
+        taken: list[tuple[int, str]] = []
+        physical = iter(enumerate(handle, start=1))
+
+        def lines() -> Iterator[str]:
+            while True:
+                if pushed:
+                    item = pushed.popleft()
+                else:
+                    item = next(physical, None)
+                    if item is None:
+                        return
+                taken.append(item)
+                if len(taken) > _MAX_LINES_IN_A_VALUE:
+                    raise _Unterminated
+                yield item[1]
+
+        while True:
+            taken.clear()
+            reader = csv.reader(lines(), strict=True)
+            try:
+                while True:
+                    taken.clear()
+                    cells = next(reader)
+                    yield taken[0][0], cells, None
+            except StopIteration:
+                return
+            except (csv.Error, _Unterminated) as exc:
+                if not taken:
+                    return
+                first, text = taken[0]
+                pushed.extendleft(reversed(taken[1:]))
+                reason = "a quote (\") opens a value that is never closed" if isinstance(exc, _Unterminated) or \
+                    "end of data" in str(exc) else f"not CSV: {exc}"
+                cells = next(csv.reader([text.rstrip("\r\n")]), [])
+                yield first, cells, f"line {first}: {reason}; the row was not screened"
+
 
 
 _HEADER_SEARCH_ROWS = 10
@@ -297,72 +405,122 @@ def _excel_text(value) -> str | None:
         return str(int(value)) if value.is_integer() else repr(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    return str(value)  # an Unevaluated formula as written: the row's error echoes it
 
 
 def _excel(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
-    import openpyxl
+    """A workbook through :mod:`zones.workbook`: the sheet named by ``layer``, else the visible sheet
+    with a header (the active one first; two candidates and no active one among them is ambiguous);
+    a formula without a saved value is evaluated when it is arithmetic, else its row is an error."""
+    from zones.workbook import Unevaluated, WorkbookError, open_workbook
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise BatchInputError(path, f"not a readable .xlsx workbook: {exc}") from exc
-    if layer is not None and layer not in book.sheetnames:
-        raise BatchInputError(path, f"no sheet {layer!r}; the workbook has {', '.join(book.sheetnames)}")
-    sheets = [book[layer]] if layer else list(book.worksheets)
-    found = None
-    tried = []
-    for sheet in sheets:
-        top = [[_excel_text(v) for v in row] for _, row in zip(range(_HEADER_SEARCH_ROWS + 1),
-                                                                   sheet.iter_rows(values_only=True))]
-        if not top:
-            tried.append(f"{sheet.title} (empty)")
-            continue
-        try:
-            at, units = _find_header(top, path)
-        except BatchInputError as exc:
-            if layer:
-                raise BatchInputError(path, f"sheet {sheet.title!r}: {exc.why}") from None
-            tried.append(sheet.title)
-            continue
-        found = (sheet, top, at, units)
-        break
-    if found is None:
-        raise BatchInputError(path, "no sheet has a header row naming the id (项目编号) and industry (行业代码) "
-                                    f"columns; sheets looked at: {', '.join(tried)}")
-    sheet, top, at, units = found
+        book = open_workbook(path)
+    except WorkbookError as exc:
+        raise BatchInputError(path, exc.why) from exc
+    try:
+        sheet, top, at, units, notes = _excel_sheet(book, path, layer)
+    except BaseException:
+        book.close()
+        raise
     header_row = top[at]
     header = [(h or "").strip() or f"column_{i + 1}" for i, h in enumerate(header_row)]
     while header and header[-1].startswith("column_") and not header_row[len(header) - 1]:
         header.pop()
-    _refuse_duplicate_headers(header, path)
-    columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path),
-                            units=units[:len(header)] if units else None, ignore=ignore)
+    try:
+        _refuse_duplicate_headers(header, path)
+        columns = parse_columns(header, path, mapping, default_crs=_default_crs(crs, path),
+                                units=units[:len(header)] if units else None, ignore=ignore)
+    except BaseException:
+        book.close()
+        raise
     width = len(header)
     skip = at + 1 + (1 if units is not None else 0)
-    notes = [f"read sheet {sheet.title!r}" + (f" (of {', '.join(book.sheetnames)})" if len(book.sheetnames) > 1
-                                              else "")]
     notes += [n.replace("line", "row") for n in _layout_notes(at, units, top)]
+    warnings = _ignored(columns)
 
     def tables() -> Iterator[pa.Table]:
         buffer: list[list[str | None]] = [[] for _ in header]
         count = 0
-        for values in sheet.iter_rows(min_row=skip + 1, values_only=True):
-            values = list(values[:width]) + [None] * (width - len(values))
-            if all(v is None for v in values):
-                continue
-            for column, value in zip(buffer, values):
-                column.append(_excel_text(value))
-            count += 1
-            if count == chunk_size:
+        unevaluated: list[Unevaluated] = []
+        try:
+            for values in book.rows(sheet, min_row=skip + 1):
+                values = list(values[:width]) + [None] * (width - len(values))
+                if all(v is None for v in values):
+                    continue
+                for column, value in zip(buffer, values):
+                    if isinstance(value, Unevaluated):
+                        unevaluated.append(value)
+                    column.append(_excel_text(value))
+                count += 1
+                if count == chunk_size:
+                    yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
+                    buffer, count = [[] for _ in header], 0
+            if count:
                 yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
-                buffer, count = [[] for _ in header], 0
-        if count:
-            yield pa.table({h: pa.array(c, type=pa.string()) for h, c in zip(header, buffer)})
-        book.close()
+        finally:
+            book.close()
+            if unevaluated:  # the rows themselves are errors echoing the formula; this names the cells
+                more = ""
+                if len(unevaluated) > 1:
+                    cells = ", ".join(u.cell for u in unevaluated[1:11]) + (" ..." if len(unevaluated) > 11 else "")
+                    more = f" (and {len(unevaluated) - 1} more: {cells})"
+                warnings.append(f"{path.name}: {unevaluated[0].describe()}{more}; those rows are errors")
 
-    return Source(path, "excel", columns, _rechunk(tables(), chunk_size), warnings=_ignored(columns),
+    return Source(path, "excel", columns, _rechunk(tables(), chunk_size), warnings=warnings,
                   skip_rows=skip, notes=notes)
+
+
+def _excel_sheet(book, path: Path, layer: str | None):
+    """(sheet title, its first rows, header index, units row, notes) of the sheet to read."""
+    from zones.workbook import WorkbookError
+
+    def top_of(title: str) -> list[list[str | None]]:
+        return [[_excel_text(v) for v in row]
+                for _, row in zip(range(_HEADER_SEARCH_ROWS + 1), book.rows(title))]
+
+    if layer is not None:
+        if layer not in book.names:
+            raise BatchInputError(path, f"no sheet {layer!r}; the workbook has {', '.join(book.names)}")
+        top = top_of(layer)
+        if not top:
+            raise BatchInputError(path, f"sheet {layer!r} is empty")
+        try:
+            at, units = _find_header(top, path)
+        except BatchInputError as exc:
+            raise BatchInputError(path, f"sheet {layer!r}: {exc.why}") from None
+        hidden = " (a hidden sheet, read because --layer names it)" if layer in book.hidden else ""
+        return layer, top, at, units, [f"read sheet {layer!r}{hidden}"]
+    candidates, tried = [], []
+    for title in book.visible():
+        try:
+            top = top_of(title)
+        except WorkbookError as exc:
+            raise BatchInputError(path, exc.why) from exc
+        if not top:
+            tried.append(f"{title} (empty)")
+            continue
+        try:
+            at, units = _find_header(top, path)
+        except BatchInputError:
+            tried.append(title)
+            continue
+        candidates.append((title, top, at, units))
+    hidden = f"; hidden sheet(s) not read: {', '.join(book.hidden)} (name one with --layer)" if book.hidden else ""
+    if not candidates:
+        raise BatchInputError(path, "no visible sheet has a header row naming the id (项目编号) and industry (行业代码) "
+                                    f"columns; sheets looked at: {', '.join(tried) or '(none)'}{hidden}")
+    title, top, at, units = candidates[0]
+    others = [c[0] for c in candidates[1:]]
+    if others and title != book.active:
+        raise BatchInputError(path, f"sheets {', '.join(repr(c[0]) for c in candidates)} each have a header row and "
+                                    "none is the active sheet: name the one to read with --layer")
+    note = f"read sheet {title!r}" + (" (the active sheet)" if title == book.active and len(book.names) > 1 else "")
+    if len(book.names) > 1:
+        note += f" of {', '.join(book.names)}"
+    if others:
+        note += f"; sheet(s) {', '.join(others)} also have a header and were not read (--layer reads one)"
+    return title, top, at, units, [note + hidden]
 
 
 # --- GeoPackage, GeoJSON ---------------------------------------------------------------------------
@@ -370,7 +528,13 @@ def _excel(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, 
 
 def _layer_crs(declared, crs: str | None, path: Path) -> CRS:
     if declared:
-        return CRS.from_user_input(declared)
+        from pyproj.exceptions import CRSError as ProjCRSError
+
+        try:
+            return CRS.from_user_input(declared)
+        except (ProjCRSError, TypeError, ValueError) as exc:
+            raise BatchInputError(path, f"the layer's CRS {excerpt(str(declared))} is not one pyproj knows "
+                                        f"({' '.join(str(exc).split())[:120]})") from None
     if crs is None:
         raise BatchInputError(path, "the layer declares no CRS; give it with --crs")
     parsed = parse_crs(int(crs) if str(crs).isdigit() else crs)
@@ -411,6 +575,19 @@ def _ogr(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ig
 # --- Parquet and GeoParquet ------------------------------------------------------------------------
 
 
+def _geo_metadata(raw: bytes, path: Path) -> dict:
+    """The GeoParquet ``geo`` metadata, read by the strict JSON reader (it is the file's, so a stranger's)."""
+    from standards.safeload import DataFileError, parse_json
+
+    try:
+        geo = parse_json(raw.decode("utf-8", errors="replace"), "geo metadata")
+    except DataFileError as exc:
+        raise BatchInputError(path, f"the GeoParquet 'geo' metadata: {exc.detail}") from None
+    if not isinstance(geo, dict):
+        raise BatchInputError(path, "the GeoParquet 'geo' metadata is not a JSON object")
+    return geo
+
+
 def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind, ignore) -> Source:
     import pyarrow.parquet as pq
 
@@ -419,14 +596,17 @@ def _parquet(path: Path, *, chunk_size: int, encoding, mapping, crs, layer, kind
     except (pa.ArrowInvalid, OSError) as exc:
         raise BatchInputError(path, f"not a readable Parquet file: {exc}") from exc
     metadata = file.schema_arrow.metadata or {}
-    geo = json.loads(metadata[b"geo"]) if b"geo" in metadata else None
+    geo = _geo_metadata(metadata[b"geo"], path) if b"geo" in metadata else None
     header = list(file.schema_arrow.names)
     geometry_name = None
     geometry_crs = None
     if geo is not None:
         geometry_name = geo.get("primary_column", "geometry")
-        spec = geo.get("columns", {}).get(geometry_name, {})
-        if spec.get("encoding", "WKB").upper() != "WKB":
+        spec = (geo.get("columns") or {}).get(geometry_name) if isinstance(geo.get("columns"), dict) else None
+        if not isinstance(geometry_name, str) or not isinstance(spec, dict) or geometry_name not in header:
+            raise BatchInputError(path, f"the GeoParquet 'geo' metadata names no geometry column of the file "
+                                        f"(primary_column {excerpt(geometry_name)}); columns: {', '.join(header[:12])}")
+        if str(spec.get("encoding", "WKB")).upper() != "WKB":
             raise BatchInputError(path, f"geometry encoding {spec.get('encoding')} is not supported (use WKB)")
         declared = spec.get("crs", "OGC:CRS84")
         geometry_crs = _layer_crs(json.dumps(declared) if isinstance(declared, dict) else declared, crs, path) \

@@ -7,7 +7,9 @@ from rich.table import Table
 
 from . import BatchSummary
 
-__all__ = ["render_batch_summary"]
+__all__ = ["render_batch_summary", "SHOWN_CAPS"]
+
+SHOWN_CAPS = 30  # a national batch touches thousands of caps: stderr shows the most used, --summary has all
 
 
 def render_batch_summary(summary: BatchSummary, console: Console) -> None:
@@ -26,9 +28,14 @@ def render_batch_summary(summary: BatchSummary, console: Console) -> None:
         for code, count in sorted(summary.by_code.items(), key=lambda kv: -kv[1]):
             table.add_row(code, f"{count:,}")
         console.print(table)
-    caps = [c for c in summary.caps if c["admitted_projects"]]
+    caps = sorted((c for c in summary.caps if c["admitted_projects"]), key=lambda c: -c["utilisation_after"])
     if caps:
-        table = Table(title="Park capacity after the batch (admitted: pass or conditional)")
+        more = len(caps) - SHOWN_CAPS
+        caps = caps[:SHOWN_CAPS]
+        title = "Park capacity after the batch (admitted: pass or conditional)"
+        if more > 0:
+            title += f", the {SHOWN_CAPS} most used caps"
+        table = Table(title=title)
         for col in ("park", "cap", "limit", "before", "admitted", "demand", "left", "used"):
             table.add_column(col, justify="left" if col in ("park", "cap") else "right")
         for c in caps:
@@ -37,3 +44,6 @@ def render_batch_summary(summary: BatchSummary, console: Console) -> None:
                           f"{c['utilisation_before']:.1%}", f"{c['admitted_projects']:,}", fmt(c["admitted_demand"]),
                           fmt(c["remaining_after"]), used)
         console.print(table)
+        if more > 0:
+            console.print(f"... and {more:,} more caps with admitted projects (--summary FILE lists every cap)",
+                          highlight=False)

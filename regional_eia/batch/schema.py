@@ -74,8 +74,15 @@ class BatchInputError(ProjectError):
     def __init__(self, source: object, why: str, field: str | None = None):
         super().__init__(source, field, why)
 
+    def __reduce__(self):
+        return type(self), (self.source, self.why, self.field)
+
 
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+ROW_ERROR = "\x00row error"
+"""A column the readers add (no header can name it): why a line of the file could not be read as a row
+(a malformed CSV line). Such a row keeps only its id and name and is an error row saying why."""
 
 # column suffix -> unit symbol; water concentrations go to wastewater.effluent, loads to air.emissions
 WATER_UNITS = {"mg_L": "mg/L", "ug_L": "ug/L", "ng_L": "ng/L", "g_L": "g/L", "dilution_factor": "dilution_factor",
@@ -568,6 +575,8 @@ def row_to_project_data(row: Mapping[str, Any], columns: Columns, source: object
         column = columns.base.get(name)
         return row.get(column) if column is not None else None
 
+    if row.get(ROW_ERROR):
+        raise ProjectError(source, None, row[ROW_ERROR])
     errors: list[str] = []
 
     def attempt(function, *args):

@@ -3,8 +3,8 @@
 CSV (UTF-8 with BOM, so that Excel shows Chinese names; text a spreadsheet would run as a formula gets
 a leading apostrophe, :func:`regional_eia.escape.defuse_csv`), JSON lines, GeoJSON, GeoPackage,
 GeoParquet and Excel (.xlsx, one sheet, text defused the same way). Geographic outputs carry each site as
-a WGS84 point (the centroid of a site polygon);
-a row that erred has no geometry. Columns are :data:`~.engine.OUTPUT_COLUMNS`.
+a WGS84 point (the centroid of a site polygon); a row that erred has no geometry. Columns are the
+engine's :meth:`~.engine.BatchEngine.output_schema`, taken from the first chunk written.
 """
 
 from __future__ import annotations
@@ -20,21 +20,13 @@ import pyarrow as pa
 import shapely
 from pyproj import CRS
 
-from .engine import OUTPUT_COLUMNS
 from .schema import BatchInputError
 
-__all__ = ["open_output", "OUTPUT_FORMATS", "OUTPUT_SCHEMA", "Writer"]
+__all__ = ["open_output", "OUTPUT_FORMATS", "Writer"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".geojson": "geojson", ".gpkg": "gpkg",
                   ".parquet": "parquet", ".geoparquet": "parquet", ".xlsx": "xlsx"}
 EXCEL_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
-_FLOATS = ("lon", "lat", "nearest_park_m", "cap_remaining", "cap_demand", "cap_utilisation_after",
-           "cap_reduce_by", "reuse_rate_to_fit")
-OUTPUT_SCHEMA = pa.schema([
-    pa.field(name, pa.int64() if name == "row" else pa.float64() if name in _FLOATS
-             else pa.bool_() if name == "cap_fits" else pa.string())
-    for name in OUTPUT_COLUMNS
-])
 _WGS84_PROJJSON = CRS.from_epsg(4326).to_json_dict()
 
 
@@ -85,7 +77,7 @@ class Writer(ABC):
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
-            if self.final is not None:
+            if self.final is not None and self.path.exists():  # (an input of no rows writes no Parquet file)
                 os.replace(self.path, self.final)
             return
         try:
@@ -96,7 +88,7 @@ class Writer(ABC):
             self.path.unlink(missing_ok=True)
 
     def write(self, table: pa.Table) -> None:
-        """Append rows (an Arrow table with :data:`OUTPUT_SCHEMA`'s columns)."""
+        """Append rows (an Arrow table with the columns of the first one written)."""
         self._write(table)
         self.rows += table.num_rows
 
@@ -113,15 +105,19 @@ class _CSV(Writer):
         super().__init__(path)
         from pyarrow import csv as pacsv
 
+        self.csv = pacsv
         self.file = path.open("wb")
         self.file.write("\ufeff".encode())
-        self.writer = pacsv.CSVWriter(self.file, OUTPUT_SCHEMA)
+        self.writer = None
 
     def _write(self, table):
+        if self.writer is None:
+            self.writer = self.csv.CSVWriter(self.file, table.schema)
         self.writer.write_table(_defused(table))
 
     def close(self):
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.file.close()
 
 
@@ -198,20 +194,23 @@ class _GeoPackage(Writer):
 class _GeoParquet(Writer):
     def __init__(self, path: Path):
         super().__init__(path)
-        import pyarrow.parquet as pq
-
-        geo = {"version": "1.0.0", "primary_column": "geometry",
-               "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "crs": _WGS84_PROJJSON}}}
-        schema = OUTPUT_SCHEMA.append(pa.field("geometry", pa.binary())).with_metadata({b"geo": json.dumps(geo)})
-        self.schema = schema
-        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.writer = None
 
     def _write(self, table):
-        table = table.append_column("geometry", _wkb_points(table)).replace_schema_metadata(
-            self.schema.metadata)
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            geo = {"version": "1.0.0", "primary_column": "geometry",
+                   "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "crs": _WGS84_PROJJSON}}}
+            self.schema = table.schema.append(pa.field("geometry", pa.binary())).with_metadata(
+                {b"geo": json.dumps(geo)})
+            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        table = table.append_column("geometry", _wkb_points(table)).replace_schema_metadata(self.schema.metadata)
         self.writer.write_table(table)
 
     def close(self):
+        if self.writer is None:  # no rows at all: still a valid, empty file
+            return
         self.writer.close()
 
 
@@ -225,7 +224,7 @@ class _Excel(Writer):
         self.book = openpyxl.Workbook(write_only=True)
         self.sheet = self.book.create_sheet("screening")
         self.sheet.freeze_panes = "A2"
-        self.sheet.append(list(OUTPUT_COLUMNS))
+        self.names: list[str] | None = None
 
     def _write(self, table):
         if self.rows + table.num_rows > EXCEL_MAX_ROWS:
@@ -233,7 +232,10 @@ class _Excel(Writer):
                                   "sheet; write .csv or .parquet", "--out")
         from openpyxl.cell import WriteOnlyCell
 
-        columns = [table.column(name).to_pylist() for name in OUTPUT_COLUMNS]
+        if self.names is None:
+            self.names = table.schema.names
+            self.sheet.append(list(self.names))
+        columns = [table.column(name).to_pylist() for name in self.names]
         for values in zip(*columns):
             row = []
             for value in values:

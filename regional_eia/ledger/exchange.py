@@ -23,6 +23,8 @@ from typing import IO, Literal
 
 from pydantic import ValidationError
 
+from standards.safeload import PROJECT_MAX_BYTES, DataFileError, parse_json
+
 from ..errors import LedgerError
 from .models import Entry
 
@@ -123,31 +125,63 @@ def _text_of(source, name: object, encoding: str | None) -> str:
 
 def _csv_entries(text: str, name: object) -> Iterator[Entry]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise LedgerError(name, f"not CSV: {exc}", entry="on line 1") from None
     required = set(Entry.model_fields) - {"hash"}
-    missing = required - set(reader.fieldnames or [])
+    missing = required - set(fieldnames or [])
     if missing:
         raise LedgerError(name, f"not a ledger export: no column(s) {', '.join(sorted(missing))}")
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows, None)
+        except csv.Error as exc:  # a cell over the csv module's limit, a NUL byte ...
+            raise LedgerError(name, f"not CSV: {exc}", entry=f"on line {reader.line_num}") from None
+        if row is None:
+            return
         line = reader.line_num
         if None in row:
             raise LedgerError(name, "more cells than the header has columns", entry=f"on line {line}")
         try:
             data = {k: (None if v in ("", None) and k in ("expires", "screening", "hash") else v)
                     for k, v in row.items()}
-            data["overrode"] = json.loads(data["overrode"] or "[]")
+            data["overrode"] = parse_json(data["overrode"] or "[]", "overrode")
+            _check_screening(data.get("screening"))
             yield Entry.model_validate(data)
-        except (ValidationError, json.JSONDecodeError) as exc:
+        except ValidationError as exc:
             raise LedgerError(name, _why(exc), entry=f"on line {line}") from exc
+        except DataFileError as exc:
+            raise LedgerError(name, f"{exc.source}: {exc.why}", entry=f"on line {line}") from None
 
 
 def _jsonl_entries(text: str, name: object) -> Iterator[Entry]:
+    """Each line through the strict JSON reader first (duplicate keys, nesting, an integer of 5,000
+    digits, a line over :data:`~standards.safeload.PROJECT_MAX_BYTES`), then validated as a write is."""
     for line, content in enumerate(text.splitlines(), start=1):
         if not content.strip():
             continue
+        if len(content) > PROJECT_MAX_BYTES:
+            raise LedgerError(name, f"a line of {len(content):,} characters; an entry has at most "
+                                    f"{PROJECT_MAX_BYTES:,}", entry=f"on line {line}")
         try:
+            data = parse_json(content, "entry")
+            if isinstance(data, dict):
+                _check_screening(data.get("screening"))
             yield Entry.model_validate_json(content)
         except ValidationError as exc:
             raise LedgerError(name, _why(exc), entry=f"on line {line}") from exc
+        except DataFileError as exc:
+            where = "" if exc.source == "entry" else f"{exc.source}: "
+            column = f" (column {exc.column})" if getattr(exc, "column", None) and exc.source == "entry" else ""
+            raise LedgerError(name, f"{where}{exc.why}{column}", entry=f"on line {line}") from None
+
+
+def _check_screening(text: object) -> None:
+    """The stored screening result is JSON the tool wrote: read it as strictly as any other JSON."""
+    if isinstance(text, str) and text:
+        parse_json(text, "screening")
 
 
 def _why(exc: Exception) -> str:

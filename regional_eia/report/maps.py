@@ -24,7 +24,7 @@ from zones.catalog import Catalog
 from zones.crs import WGS84, gk_crs_for_longitude, transformer
 
 from ..result import ScreeningResult
-from ..screening import setback_for  # the rule the screening applied, so the rings drawn are the ones checked
+from ..zoning import setback_for  # the rule the screening applied, so the rings drawn are the ones checked
 from .text import Wording, has_cjk
 
 __all__ = ["site_map", "batch_map", "site_view", "zones_in_view", "ring_setback", "MAP_SIZE_IN", "MAP_DPI", "VERDICT_COLOURS"]

@@ -217,7 +217,15 @@ def _save(fig, path: Path) -> Path:
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "project"
+    """A file name stem for ``name``; a long one is cut (to fit the file system's 255 bytes with the
+    suffixes) and keeps a digest of the whole, so two long ids never share a file."""
+    safe = re.sub(r"[^\w.-]+", "_", name).strip("._") or "project"
+    if len(safe.encode("utf-8")) <= 120:
+        return safe
+    import hashlib
+
+    cut = safe.encode("utf-8")[:100].decode("utf-8", "ignore")
+    return f"{cut}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:12]}"
 
 
 def _image_src(path: Path, format: str) -> str:
@@ -315,6 +323,7 @@ def _category(result: ScreeningResult, catalog: Catalog, words: Wording) -> dict
         "grants_source": words.msg("category.park_grants_source", park_id=park_id, approved=assessment.approved,
                                    years=assessment.valid_years) if assessment else None,
         "freeze": bool(assessment and assessment.approval_freeze),
+        "simplification": words.simplification(result),
     }
 
 

@@ -7,14 +7,12 @@ as the same :class:`~regional_eia.errors.ProjectError` a project file gives, nam
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import ProjectError
@@ -194,13 +192,15 @@ def project_from_upload(filename: str, content: bytes, project_id: str) -> Proje
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProjectError(source, None, "project files must be UTF-8 text") from exc
-    try:
-        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ProjectError(source, None, f"cannot parse: {str(exc).splitlines()[0]}") from exc
+    from standards.safeload import DataFileError, parse_json, parse_yaml
+
+    try:  # the one strict reader: duplicate keys, alias bombs, depth, yes-as-true, as for a project file
+        data = parse_json(text, source) if suffix == ".json" else parse_yaml(text, source)
+    except DataFileError as exc:
+        raise ProjectError(source, None, exc.detail) from exc
     if isinstance(data, dict) and not data.get("id"):
         data = {**data, "id": project_id}
-    return project_from_data(data, source)
+    return _placed(project_from_data(data, source), source)
 
 
 def _project_from_sheet(source: str, suffix: str, content: bytes, project_id: str) -> Project:
@@ -225,4 +225,12 @@ def _project_from_sheet(source: str, suffix: str, content: bytes, project_id: st
         data = row_to_project_data(rows[0], opened.columns, f"{source} row 2")
     if not data.get("id"):
         data["id"] = project_id
-    return project_from_data(data, f"{source} row 2")
+    return _placed(project_from_data(data, f"{source} row 2"), f"{source} row 2")
+
+
+def _placed(project: Project, source: str) -> Project:
+    """The site placed now, as :func:`regional_eia.load_project` does: a location error names the upload."""
+    from ..locate import locate
+
+    locate(project.location, source)
+    return project

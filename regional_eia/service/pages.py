@@ -137,7 +137,11 @@ def result_download(token: str, db: DB):
 def _attachment(name: str) -> dict[str, str]:
     from urllib.parse import quote
 
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    if len(name) > 200:  # a project id may be long; the header need not be
+        stem, _, suffix = name.rpartition(".")
+        name = f"{stem[:190]}.{suffix}"
+    # the plain filename is ASCII (a header is latin-1): 导入-1 must not be a 500; filename* keeps it whole
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
     return {"Content-Disposition": f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(name)}"}
 
 

@@ -134,7 +134,7 @@ def test_upload_a_one_project_sheet_with_chinese_headers(client):
     ("project.yaml", b"PK\x03\x04binary", "binary file"),
     ("project.yaml", "id: x\nname: 宣城".encode("gbk"), "UTF-8"),
     ("project.yaml", b"- just\n- a list\n", "expected a mapping"),
-    ("project.json", b"{not json", "cannot parse"),
+    ("project.json", b"{not json", "line 1, column 2: not valid JSON"),
     ("project.exe", b"MZ", "not .exe"),
     ("project.csv", b"id,industry,lon,lat,crs\nA,C1713,118.8,30.9,4490\nB,C1713,118.8,30.9,4490\n", "one row"),
     ("project.yaml", b"", "empty"),
