@@ -263,8 +263,8 @@ def main() -> None:
 
     near_seconds, near = screen(path, catalog, OUT / f"result-{_label(args.n)}-nearest.parquet", args.chunk_size,
                                 nearest_park=True)
-    figures["batch_with_nearest_park"] = {"seconds": near_seconds, "spatial": near.stages.get("spatial")}
-    print(f"with --nearest-park: {near_seconds:.1f} s (spatial {near.stages.get('spatial', 0):.1f} s)")
+    figures["batch_with_nearest_park"] = {"seconds": near_seconds, "screen": near.stages.get("screen")}
+    print(f"with --nearest-park: {near_seconds:.1f} s (screen stage {near.stages.get('screen', 0):.1f} s)")
 
     if args.stream:
         stream_path = ensure_inputs(args.stream)
@@ -351,9 +351,9 @@ def print_goals(figures: dict, args) -> None:
     row(f"whole screening of {batch['rows']:,}", f"{batch['seconds']:.1f} s", "(with the sjoin below)", None)
     row("bare geopandas.sjoin, same points", f"{figures['sjoin']['seconds']:.2f} s", "(yardstick)", None)
     row("ratio whole / sjoin", f"{figures['ratio_to_sjoin']:.1f}x", "<= 3x", figures["ratio_to_sjoin"] <= 3)
-    row("  spatial stage", f"{stages.get('spatial', 0):.2f} s", "no slower than PostGIS's query (benchmarks/postgis.py)",
-        None)
-    for stage in ("validate", "finish", "read", "write"):
+    # the one engine times its steps together as "screen" (locate, place, access, capacity, standards, ...);
+    # the spatial join alone is compared with PostGIS by benchmarks/postgis.py
+    for stage in ("screen", "validate", "finish", "read", "write"):
         row(f"  {stage} stage", f"{stages.get(stage, 0):.2f} s", "", None)
     near = figures["batch_with_nearest_park"]
     ratio = near["seconds"] / batch["seconds"]
